@@ -1,0 +1,90 @@
+//! The command line (clap derive): the doc comments are the help text.
+
+use crate::report::Format;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Turn CloudWatch metrics into SLO reports: SLI, error budget, burn rates,
+/// multiwindow alerts and the date the budget runs out.
+///
+/// Exit codes: 0 success, 1 a check failed, 2 usage or config error,
+/// 3 data source error.
+#[derive(Debug, Parser)]
+#[command(name = "slo", version, about, long_about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct Common {
+    /// The SLO definitions.
+    #[arg(long, global = true, default_value = "slo.yaml", value_name = "PATH")]
+    pub config: PathBuf,
+    /// Pins the evaluation time T (RFC 3339); floored to the largest period.
+    #[arg(long, global = true, value_name = "RFC3339")]
+    pub as_of: Option<String>,
+    /// Writes report.md, report.json and the charts into this directory.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// No progress bars or summaries on stderr (warnings and errors still show).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// Where fetched series are cached [default: .slo-cache/ beside slo.yaml].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Use the cache only; make no calls to the data source.
+    #[arg(long, global = true)]
+    pub offline: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Compute every SLO and write the report (table, Markdown or JSON).
+    Report {
+        /// Output format on stdout.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// The CI gate: exit 1 when an SLO fails a --fail-on condition.
+    Check {
+        /// Output format on stdout: a line per SLO, or the JSON report with a verdict.
+        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+        format: CheckFormat,
+        /// Comma list of breached, warning, no-data, alert, alert:SEVERITY.
+        #[arg(long, default_value = "breached,alert", value_name = "LIST")]
+        fail_on: String,
+    },
+    /// Parse and check slo.yaml; touches no data source.
+    Validate,
+    /// Pull the series from the configured source into the local cache.
+    Fetch,
+    /// Write deterministic sample data (the bundled sample, or a fleet for benchmarks).
+    #[command(hide = true)]
+    Generate {
+        /// Number of services (each with the seed's metrics); 0 writes the bundled sample.
+        #[arg(long, default_value_t = 0)]
+        services: usize,
+        /// Days of 1-minute data.
+        #[arg(long, default_value_t = 35)]
+        days: i64,
+        /// End of the data (RFC 3339).
+        #[arg(long, default_value = "2026-11-23T00:00:00Z")]
+        end: String,
+        /// parquet, json or csv.
+        #[arg(long, default_value = "parquet")]
+        format: String,
+        /// The output directory.
+        #[arg(long)]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Json,
+    Markdown,
+}

@@ -1,0 +1,39 @@
+//! `slo check`: the CI gate. Exit 1 when an SLO fails a `--fail-on` condition;
+//! with GITHUB_STEP_SUMMARY set, the Markdown summary is appended there.
+
+use crate::cli::{CheckFormat, Common};
+use crate::error::{exit, Result};
+use crate::report::{check, markdown::Markdown, output, Renderer};
+
+pub fn run(c: &Common, format: CheckFormat, fail_on: &str) -> Result<u8> {
+    let fail_on = check::parse_fail_on(fail_on)?;
+    let (_cfg, report) = super::evaluate(c)?;
+    let verdict = check::verdict(&report, &fail_on);
+    let text = check::text(&verdict);
+    let out = match format {
+        CheckFormat::Text => text.clone().into_bytes(),
+        CheckFormat::Json => {
+            let mut v = serde_json::to_vec_pretty(&verdict).unwrap_or_default();
+            v.push(b'\n');
+            v
+        }
+        CheckFormat::Markdown => summary(&report, &text),
+    };
+    output::stdout(&out)?;
+    if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+        output::append(std::path::Path::new(&path), &summary(&report, &text))?;
+    }
+    Ok(if verdict.pass {
+        exit::OK
+    } else {
+        exit::CHECK_FAILED
+    })
+}
+
+fn summary(report: &crate::compute::Report, text: &str) -> Vec<u8> {
+    let mut md = Markdown::default().render(report);
+    md.extend_from_slice(b"\n```\n");
+    md.extend_from_slice(text.as_bytes());
+    md.extend_from_slice(b"```\n");
+    md
+}

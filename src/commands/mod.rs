@@ -1,0 +1,109 @@
+//! One file per subcommand; this one holds what they share: loading slo.yaml
+//! and the data, and settling the evaluation time T.
+
+mod check;
+mod fetch;
+mod report;
+mod validate;
+
+use crate::cli::{Cli, Command, Common};
+use crate::compute::{self, EvalOptions, Report};
+use crate::error::{Error, Result};
+use crate::model::{AsOfSetting, Config};
+use crate::series::{fmt_time, DataSet};
+use crate::source::{self, LoadOptions};
+
+/// Runs a command; the `u8` is the exit code.
+pub fn run(cli: Cli) -> Result<u8> {
+    let c = &cli.common;
+    match cli.command {
+        Command::Report { format } => report::run(c, format),
+        Command::Check { format, fail_on } => check::run(c, format, &fail_on),
+        Command::Validate => validate::run(c),
+        Command::Fetch => fetch::run(c),
+        Command::Generate {
+            services,
+            days,
+            end,
+            format,
+            dir,
+        } => {
+            crate::generate::write(&dir, services, days, &end, &format)?;
+            Ok(crate::error::exit::OK)
+        }
+    }
+}
+
+fn load_options(c: &Common) -> LoadOptions {
+    LoadOptions {
+        offline: c.offline,
+        quiet: c.quiet,
+        cache_dir: c.cache_dir.clone(),
+    }
+}
+
+/// slo.yaml, the data and the evaluation: what `report` and `check` share.
+pub fn evaluate(c: &Common) -> Result<(Config, Report)> {
+    let cfg = crate::config::load(&c.config)?;
+    // A bad --as-of is a usage error, found before any data is read.
+    let pinned = match &c.as_of {
+        Some(s) => Some(parse_as_of(s)?),
+        None => None,
+    };
+    let data = source::load(&cfg, &load_options(c))?;
+    let (as_of, requested) = settle_as_of(&cfg, pinned, &data);
+    let report = compute::evaluate(
+        &cfg,
+        &data,
+        &EvalOptions {
+            as_of,
+            as_of_requested: requested,
+            series_range: 7 * 86_400,
+            series_step: 3_600,
+        },
+    )?;
+    Ok((cfg, report))
+}
+
+/// `(seconds, had a fraction of a second)`.
+fn parse_as_of(s: &str) -> Result<(i64, bool)> {
+    let t = crate::config::parse_time(s).map_err(|e| Error::Usage(format!("--as-of: {e}")))?;
+    Ok((t.timestamp(), t.timestamp_subsec_nanos() != 0))
+}
+
+/// T: `--as-of`, else slo.yaml's `as_of`, else now; floored to the largest
+/// period. The second value is the time asked for when flooring moved it.
+pub fn settle_as_of(
+    cfg: &Config,
+    pinned: Option<(i64, bool)>,
+    data: &DataSet,
+) -> (i64, Option<String>) {
+    let p = compute::largest_period(cfg);
+    let floor = |t: i64| t - t.rem_euclid(p);
+    let pinned = pinned.or(match &cfg.as_of {
+        Some(AsOfSetting::At(t)) => Some((t.timestamp(), t.timestamp_subsec_nanos() != 0)),
+        _ => None,
+    });
+    if let Some((t, fraction)) = pinned {
+        let f = floor(t);
+        let asked = (f != t || fraction).then(|| {
+            if fraction {
+                format!("{} and a fraction", fmt_time(t))
+            } else {
+                fmt_time(t)
+            }
+        });
+        return (f, asked);
+    }
+    if cfg.as_of == Some(AsOfSetting::Latest) {
+        let end = cfg
+            .metrics
+            .iter()
+            .filter_map(|m| data.get(&m.name).and_then(|s| s.end(m.period)))
+            .max();
+        if let Some(end) = end {
+            return (floor(end), None);
+        }
+    }
+    (floor(chrono::Utc::now().timestamp()), None)
+}

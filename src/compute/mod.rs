@@ -1,0 +1,443 @@
+//! The SLO math of slo-math.md: SLI, error budget, burn rates, alerts, status and
+//! forecast, for every SLO at the evaluation time T, plus the rolling SLI and
+//! budget as an hourly series for the charts.
+//!
+//! Reported numbers are computed in exact rational arithmetic from exact sums and
+//! rounded once to f64; every decision (status, a firing alert, a forecast) is
+//! taken on the exact values, so a tie is a tie.
+
+pub mod expr;
+pub mod index;
+pub mod window;
+
+use crate::error::Result;
+use crate::exact::rat;
+use crate::model::{Config, Sli, Slo};
+use crate::series::{fmt_time, DataSet};
+use index::{Numerator, RatioIndex, SliceIndex, ONE};
+use indexmap::IndexMap;
+use num_bigint::BigInt;
+use num_rational::BigRational;
+use num_traits::{One, Signed, ToPrimitive, Zero};
+use serde::Serialize;
+
+/// The whole evaluation: what every report format renders.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub service: String,
+    /// T, RFC 3339 UTC.
+    pub as_of: String,
+    /// The `--as-of` asked for, when it fell inside a period and was floored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub as_of_requested: Option<String>,
+    pub slos: Vec<SloReport>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Ok,
+    Warning,
+    Breached,
+    NoData,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Warning => "warning",
+            Status::Breached => "breached",
+            Status::NoData => "no_data",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorBudget {
+    pub remaining_ratio: Option<f64>,
+    pub budget_minutes: f64,
+    pub consumed_minutes: Option<f64>,
+    pub remaining_minutes: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub budget_events: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AlertState {
+    pub severity: String,
+    pub long: String,
+    pub short: String,
+    pub burn_rate: f64,
+    pub firing: bool,
+    pub long_burn_rate: Option<f64>,
+    pub short_burn_rate: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SeriesPoint {
+    pub t: String,
+    #[serde(skip)]
+    pub ts: i64,
+    pub sli: Option<f64>,
+    pub remaining_ratio: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SloReport {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub objective: f64,
+    pub window: String,
+    pub budgeting: &'static str,
+    pub status: Status,
+    pub sli: Option<f64>,
+    pub good: f64,
+    pub total: f64,
+    pub bad: f64,
+    pub missing_periods: u64,
+    pub clamped_periods: u64,
+    pub error_budget: ErrorBudget,
+    pub burn_rates: IndexMap<String, Option<f64>>,
+    pub alerts: Vec<AlertState>,
+    pub exhaustion_at: Option<String>,
+    /// Seconds per period (slice) of the SLI's metrics.
+    pub period: i64,
+    pub window_start: String,
+    pub window_minutes: f64,
+    /// A time slice's threshold, for people: `p95 < 2` or `rate > 100/s`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slice_rule: Option<String>,
+    pub series: Vec<SeriesPoint>,
+}
+
+/// What the evaluation needs besides the config and the data.
+#[derive(Debug, Clone)]
+pub struct EvalOptions {
+    /// T, epoch seconds, already floored to the largest period.
+    pub as_of: i64,
+    pub as_of_requested: Option<String>,
+    /// The series: points every `series_step` seconds over `series_range` before T.
+    pub series_range: i64,
+    pub series_step: i64,
+}
+
+/// Evaluates every SLO of `cfg` on `data` at `opts.as_of`.
+pub fn evaluate(cfg: &Config, data: &DataSet, opts: &EvalOptions) -> Result<Report> {
+    let mut resolver = expr::Resolver::new(cfg, data);
+    let mut slos = Vec::with_capacity(cfg.slos.len());
+    for slo in &cfg.slos {
+        let mut ix = Indexed::build(slo, &mut resolver)?;
+        slos.push(evaluate_slo(cfg, slo, &mut ix, opts));
+    }
+    Ok(Report {
+        service: cfg.service.clone(),
+        as_of: fmt_time(opts.as_of),
+        as_of_requested: opts.as_of_requested.clone(),
+        slos,
+    })
+}
+
+/// The largest period of the metrics of slo.yaml: T is floored to it.
+pub fn largest_period(cfg: &Config) -> i64 {
+    cfg.metrics
+        .iter()
+        .map(|m| m.period)
+        .max()
+        .unwrap_or(60)
+        .max(1)
+}
+
+/// An SLO's prefix index, ratio or time slice.
+enum Indexed {
+    Ratio(RatioIndex),
+    Slices(SliceIndex),
+}
+
+/// Exact counts over one window: `good` and `total` (events or slices).
+struct Counts {
+    good: BigRational,
+    total: BigRational,
+    missing: u64,
+    clamped: u64,
+}
+
+fn from_fixed(x: i128) -> BigRational {
+    BigRational::new(BigInt::from(x), BigInt::from(1u128 << 64))
+}
+
+fn f(x: &BigRational) -> f64 {
+    x.to_f64().unwrap_or(f64::NAN)
+}
+
+impl Indexed {
+    fn build(slo: &Slo, r: &mut expr::Resolver) -> Result<Indexed> {
+        Ok(match &slo.sli {
+            Sli::Ratio { good, bad, total } => {
+                let ts = r.series(total);
+                let num = if let Some(g) = good {
+                    let gs = r.series(g);
+                    return Ok(Indexed::Ratio(RatioIndex::build(
+                        Numerator::Good(g, &gs),
+                        total,
+                        &ts,
+                    )?));
+                } else {
+                    bad.clone().unwrap_or_default()
+                };
+                let bs = r.series(&num);
+                Indexed::Ratio(RatioIndex::build(Numerator::Bad(&num, &bs), total, &ts)?)
+            }
+            Sli::TimeSlice {
+                value,
+                op,
+                threshold,
+                missing,
+            } => {
+                let names = slo.sli.inputs();
+                let series: Vec<_> = names.iter().map(|n| r.series(n)).collect();
+                let refs: Vec<(&str, &crate::series::TimeSeries)> = names
+                    .iter()
+                    .copied()
+                    .zip(series.iter().map(|s| s.as_ref()))
+                    .collect();
+                Indexed::Slices(SliceIndex::build(
+                    value,
+                    &refs,
+                    slo.period,
+                    *op,
+                    threshold.value,
+                    *missing,
+                )?)
+            }
+        })
+    }
+
+    fn exact(&mut self, a: i64, b: i64) -> Counts {
+        match self {
+            Indexed::Ratio(ix) => {
+                let s = ix.sums(a, b);
+                Counts {
+                    good: from_fixed(s.good),
+                    total: from_fixed(s.total),
+                    missing: s.missing,
+                    clamped: s.clamped,
+                }
+            }
+            Indexed::Slices(ix) => {
+                let c = ix.counts(a, b);
+                Counts {
+                    good: BigRational::from_integer(c.good.into()),
+                    total: BigRational::from_integer(c.total.into()),
+                    missing: c.missing,
+                    clamped: 0,
+                }
+            }
+        }
+    }
+
+    /// `(good, total)` as f64, cheaply, for the hourly series.
+    fn approx(&mut self, a: i64, b: i64) -> (f64, f64) {
+        match self {
+            Indexed::Ratio(ix) => {
+                let s = ix.sums(a, b);
+                (s.good as f64 / ONE, s.total as f64 / ONE)
+            }
+            Indexed::Slices(ix) => {
+                let c = ix.counts(a, b);
+                (c.good as f64, c.total as f64)
+            }
+        }
+    }
+}
+
+/// The exact burn rate over `[a, b)`; `None` when the lookback holds no events.
+fn burn(ix: &mut Indexed, a: i64, b: i64, one_minus_o: &BigRational) -> Option<BigRational> {
+    let c = ix.exact(a, b);
+    if c.total.is_zero() {
+        return None;
+    }
+    let bad = &c.total - &c.good;
+    Some(bad / c.total / one_minus_o)
+}
+
+fn evaluate_slo(cfg: &Config, slo: &Slo, ix: &mut Indexed, opts: &EvalOptions) -> SloReport {
+    let t = opts.as_of;
+    let (start, w) = window::bounds(&slo.window, t);
+    let one_minus_o = BigRational::one() - &slo.objective.ratio;
+    let w_minutes = BigRational::new(w.into(), 60.into());
+    let budget_minutes = &one_minus_o * &w_minutes;
+    let c = ix.exact(start, t);
+    let bad = &c.total - &c.good;
+    let timeslices = matches!(slo.sli, Sli::TimeSlice { .. });
+
+    // remaining_ratio and the minutes, exactly; None without events.
+    let (sli, remaining, consumed) = if c.total.is_zero() {
+        (None, None, None)
+    } else {
+        let sli = &c.good / &c.total;
+        let (remaining, consumed) = if timeslices {
+            let consumed = &bad * BigRational::new(slo.period.into(), 60.into());
+            let remaining = (&budget_minutes - &consumed) / &budget_minutes;
+            (remaining, consumed)
+        } else {
+            let budget_events = &one_minus_o * &c.total;
+            let remaining = BigRational::one() - &bad / budget_events;
+            let consumed = (BigRational::one() - &sli) * &w_minutes;
+            (remaining, consumed)
+        };
+        (Some(sli), Some(remaining), Some(consumed))
+    };
+
+    let status = match &remaining {
+        None => Status::NoData,
+        Some(r) if r.is_negative() => Status::Breached,
+        Some(r) if *r < cfg.warning_below.ratio => Status::Warning,
+        Some(_) => Status::Ok,
+    };
+
+    let burn_rates = cfg
+        .burn_lookbacks
+        .iter()
+        .map(|l| {
+            (
+                l.to_string(),
+                burn(ix, t - l.secs(), t, &one_minus_o).map(|b| f(&b)),
+            )
+        })
+        .collect();
+
+    let alerts = window::alert_windows(&cfg.alerts, cfg.custom_alerts, w, slo.period)
+        .into_iter()
+        .map(|rule| {
+            let long = burn(ix, t - rule.long.secs(), t, &one_minus_o);
+            let short = burn(ix, t - rule.short.secs(), t, &one_minus_o);
+            let over =
+                |b: &Option<BigRational>| b.as_ref().is_some_and(|b| *b > rule.burn_rate.ratio);
+            AlertState {
+                firing: over(&long) && over(&short),
+                long_burn_rate: long.as_ref().map(f),
+                short_burn_rate: short.as_ref().map(f),
+                severity: rule.severity,
+                long: rule.long.to_string(),
+                short: rule.short.to_string(),
+                burn_rate: rule.burn_rate.value,
+            }
+        })
+        .collect();
+
+    let forecast = burn(ix, t - cfg.forecast_lookback.secs(), t, &one_minus_o);
+    let exhaustion_at = match (&remaining, &forecast) {
+        (Some(r), Some(b)) if r.is_positive() && b.is_positive() => {
+            let secs = r * BigRational::from_integer(w.into()) / b;
+            exhaustion_time(t, f(&secs))
+        }
+        _ => None,
+    };
+
+    let series = series(slo, ix, opts, cfg);
+
+    SloReport {
+        name: slo.name.clone(),
+        description: slo.description.clone(),
+        objective: slo.objective.value,
+        window: slo.window.label(),
+        budgeting: slo.sli.budgeting(),
+        status,
+        sli: sli.as_ref().map(f),
+        good: f(&c.good),
+        total: f(&c.total),
+        bad: f(&bad),
+        missing_periods: c.missing,
+        clamped_periods: c.clamped,
+        error_budget: ErrorBudget {
+            remaining_ratio: remaining.as_ref().map(f),
+            budget_minutes: f(&budget_minutes),
+            consumed_minutes: consumed.as_ref().map(f),
+            remaining_minutes: consumed.as_ref().map(|c| f(&(&budget_minutes - c))),
+            budget_events: (!timeslices).then(|| f(&(&one_minus_o * &c.total))),
+        },
+        burn_rates,
+        alerts,
+        exhaustion_at,
+        period: slo.period,
+        window_start: fmt_time(start),
+        window_minutes: f(&w_minutes),
+        slice_rule: match &slo.sli {
+            Sli::TimeSlice {
+                value,
+                op,
+                threshold,
+                ..
+            } => Some(match value {
+                crate::model::SliceValue::Metric { metric, per_second } => format!(
+                    "{metric}{} {} {}",
+                    if *per_second { " per second" } else { "" },
+                    op.symbol(),
+                    threshold.text
+                ),
+                crate::model::SliceValue::Ratio { bad, total } => {
+                    format!("{bad} / {total} {} {}", op.symbol(), threshold.text)
+                }
+            }),
+            Sli::Ratio { .. } => None,
+        },
+        series,
+    }
+}
+
+/// T + seconds, as RFC 3339 with microseconds; `None` past the year 9999.
+fn exhaustion_time(t: i64, secs: f64) -> Option<String> {
+    if !secs.is_finite() || secs < 0.0 || secs > 300_000_000_000.0 {
+        return None;
+    }
+    let micros = (secs * 1e6).round() as i64;
+    let at = chrono::DateTime::from_timestamp(t, 0)? + chrono::Duration::microseconds(micros);
+    if at.timestamp() > 253_402_300_799 {
+        return None;
+    }
+    Some(at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+}
+
+/// The SLI and the remaining budget of the window ending at each step.
+fn series(slo: &Slo, ix: &mut Indexed, opts: &EvalOptions, cfg: &Config) -> Vec<SeriesPoint> {
+    let _ = cfg;
+    if opts.series_step <= 0 || opts.series_range <= 0 {
+        return Vec::new();
+    }
+    let one_minus_o = 1.0 - slo.objective.value;
+    let n = opts.series_range / opts.series_step;
+    (0..=n)
+        .rev()
+        .map(|k| {
+            let at = opts.as_of - k * opts.series_step;
+            let (start, w) = window::bounds(&slo.window, at);
+            let (good, total) = ix.approx(start, at);
+            let (sli, remaining) = if total > 0.0 {
+                let bad = total - good;
+                let remaining = match slo.sli {
+                    Sli::TimeSlice { .. } => {
+                        let budget = one_minus_o * w as f64 / 60.0;
+                        (budget - bad * slo.period as f64 / 60.0) / budget
+                    }
+                    Sli::Ratio { .. } => 1.0 - bad / (one_minus_o * total),
+                };
+                (Some(good / total), Some(remaining))
+            } else {
+                (None, None)
+            };
+            SeriesPoint {
+                t: fmt_time(at),
+                ts: at,
+                sli,
+                remaining_ratio: remaining,
+            }
+        })
+        .collect()
+}
+
+#[doc(hidden)]
+pub fn _exact_of(v: f64) -> BigRational {
+    rat(v)
+}

@@ -1,0 +1,146 @@
+//! Windows in time: rolling `[T - W, T)` and calendar `[start, T)`, where `start`
+//! opens the calendar week (Monday) or month, in the SLO's time zone, that
+//! contains `T - 1ns`. Alert lookbacks are scaled to the window here.
+
+use crate::duration::Dur;
+use crate::model::{AlertRule, CalendarUnit, Window};
+use chrono::{Datelike, NaiveDate, TimeZone};
+
+/// Thirty days: the window the SRE Workbook's alert table is written for.
+pub const THIRTY_DAYS: i64 = 30 * 86_400;
+
+/// The window ending at `t`: `(start, whole_length)` in seconds. A rolling
+/// window's length is W; a calendar window's is its whole period (a 31-day month
+/// counts 31 days even when `t` falls on its 3rd).
+pub fn bounds(window: &Window, t: i64) -> (i64, i64) {
+    match window {
+        Window::Rolling(d) => (t - d.secs(), d.secs()),
+        Window::Calendar { unit, tz } => {
+            let (start, end) = calendar_period(*unit, *tz, t);
+            (start, end - start)
+        }
+    }
+}
+
+/// The calendar period that contains the instant just before `t`: `(start, end)`.
+pub fn calendar_period(unit: CalendarUnit, tz: chrono_tz::Tz, t: i64) -> (i64, i64) {
+    let just_before = chrono::DateTime::from_timestamp(t, 0).unwrap_or_default()
+        - chrono::Duration::nanoseconds(1);
+    let local = just_before.with_timezone(&tz).date_naive();
+    let (first, next) = match unit {
+        CalendarUnit::Week => {
+            let monday =
+                local - chrono::Duration::days(local.weekday().num_days_from_monday() as i64);
+            (monday, monday + chrono::Duration::days(7))
+        }
+        CalendarUnit::Month => {
+            let first = NaiveDate::from_ymd_opt(local.year(), local.month(), 1).unwrap_or(local);
+            let next = if local.month() == 12 {
+                NaiveDate::from_ymd_opt(local.year() + 1, 1, 1)
+            } else {
+                NaiveDate::from_ymd_opt(local.year(), local.month() + 1, 1)
+            }
+            .unwrap_or(local);
+            (first, next)
+        }
+    };
+    (local_midnight(tz, first), local_midnight(tz, next))
+}
+
+/// The first instant of a local date (midnight, or the first minute after a DST gap).
+fn local_midnight(tz: chrono_tz::Tz, d: NaiveDate) -> i64 {
+    let mut naive = d.and_hms_opt(0, 0, 0).unwrap_or_default();
+    for _ in 0..48 {
+        if let Some(t) = tz.from_local_datetime(&naive).earliest() {
+            return t.timestamp();
+        }
+        naive += chrono::Duration::minutes(30);
+    }
+    naive.and_utc().timestamp()
+}
+
+/// A lookback scaled to a window of `w` seconds: `ceil(L * W / (30d * period)) * period`,
+/// in integers (floating point turns 62 minutes into 63), never below one period.
+pub fn scale(lookback: Dur, w: i64, period: i64) -> Dur {
+    let num = lookback.secs() as i128 * w as i128;
+    let den = THIRTY_DAYS as i128 * period as i128;
+    let periods = ((num + den - 1) / den).max(1);
+    Dur((periods * period as i128) as i64)
+}
+
+/// The alerts of an SLO: the defaults scaled to its window `w` (unless `w` is 30
+/// days), or the ones written in slo.yaml, as written.
+pub fn alert_windows(rules: &[AlertRule], custom: bool, w: i64, period: i64) -> Vec<AlertRule> {
+    rules
+        .iter()
+        .map(|r| {
+            if custom || w == THIRTY_DAYS {
+                r.clone()
+            } else {
+                AlertRule {
+                    long: scale(r.long, w, period),
+                    short: scale(r.short, w, period),
+                    ..r.clone()
+                }
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ts(s: &str) -> i64 {
+        chrono::DateTime::parse_from_rfc3339(s).unwrap().timestamp()
+    }
+
+    #[test]
+    fn scaling_is_exact_in_integers() {
+        let month31 = 31 * 86_400;
+        assert_eq!(scale(Dur(3_600), month31, 60), Dur(3_720)); // 62m, not 63m
+        assert_eq!(scale(Dur(300), month31, 60), Dur(360)); // 5m * 31/30 = 5.1666m -> 6m
+        let week = 7 * 86_400;
+        assert_eq!(scale(Dur(3_600), week, 60), Dur(840)); // 14m
+        assert_eq!(scale(Dur(300), week, 60), Dur(120)); // 70 s -> 2m
+        assert_eq!(scale(Dur(259_200), week, 60), Dur(60_480)); // 3d -> 1008m
+        let day = 86_400;
+        assert_eq!(scale(Dur(300), day, 60), Dur(60)); // 10 s -> one period
+        assert_eq!(scale(Dur(300), day, 300), Dur(300));
+    }
+
+    #[test]
+    fn calendar_month_contains_t_minus_1ns() {
+        let utc = chrono_tz::UTC;
+        let (s, e) = calendar_period(CalendarUnit::Month, utc, ts("2026-11-24T10:00:00Z"));
+        assert_eq!(
+            (s, e),
+            (ts("2026-11-01T00:00:00Z"), ts("2026-12-01T00:00:00Z"))
+        );
+        // T exactly on the first of the month: the whole previous month.
+        let (s, e) = calendar_period(CalendarUnit::Month, utc, ts("2026-12-01T00:00:00Z"));
+        assert_eq!(
+            (s, e),
+            (ts("2026-11-01T00:00:00Z"), ts("2026-12-01T00:00:00Z"))
+        );
+        let (s, e) = calendar_period(CalendarUnit::Month, utc, ts("2027-01-15T00:00:00Z"));
+        assert_eq!(e - s, 31 * 86_400);
+    }
+
+    #[test]
+    fn calendar_week_starts_on_monday_in_its_zone() {
+        let utc = chrono_tz::UTC;
+        // 2026-11-24 is a Tuesday.
+        let (s, e) = calendar_period(CalendarUnit::Week, utc, ts("2026-11-24T10:00:00Z"));
+        assert_eq!(
+            (s, e),
+            (ts("2026-11-23T00:00:00Z"), ts("2026-11-30T00:00:00Z"))
+        );
+        let berlin: chrono_tz::Tz = "Europe/Berlin".parse().unwrap();
+        let (s, _) = calendar_period(CalendarUnit::Month, berlin, ts("2026-11-24T10:00:00Z"));
+        assert_eq!(s, ts("2026-10-31T23:00:00Z"));
+        // October 2026 in Berlin has 31 days and one extra hour (DST ends on the 25th).
+        let (s, e) = calendar_period(CalendarUnit::Month, berlin, ts("2026-10-15T00:00:00Z"));
+        assert_eq!(e - s, 31 * 86_400 + 3_600);
+    }
+}

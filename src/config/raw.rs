@@ -1,0 +1,129 @@
+//! slo.yaml as written: serde types that mirror the file, nothing resolved yet.
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+
+/// A number that may be written as `0.999`, `99.9%` or `"0.999"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Num {
+    Int(i64),
+    Float(f64),
+    Text(String),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    pub version: u32,
+    pub service: String,
+    pub source: RawSource,
+    pub metrics: IndexMap<String, RawMetric>,
+    pub slos: Vec<RawSlo>,
+    #[serde(default)]
+    pub alerts: Option<Vec<RawAlert>>,
+    #[serde(default)]
+    pub warning_below: Option<Num>,
+    /// Extension: the lookbacks of the `burn_rates` map (default 5m 30m 1h 6h 1d 3d).
+    #[serde(default)]
+    pub burn_rate_lookbacks: Option<Vec<String>>,
+    /// Extension: the lookback whose burn rate forecasts exhaustion (default 1d).
+    #[serde(default)]
+    pub forecast_lookback: Option<String>,
+    /// Extension: pins T (`latest` = the end of the newest data point).
+    #[serde(default)]
+    pub as_of: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
+pub enum RawSource {
+    Files {
+        path: String,
+    },
+    Cloudwatch {
+        #[serde(default)]
+        region: Option<String>,
+        #[serde(default)]
+        profile: Option<String>,
+        #[serde(default)]
+        endpoint_url: Option<String>,
+    },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMetric {
+    #[serde(default)]
+    pub namespace: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub dimensions: Option<IndexMap<String, String>>,
+    #[serde(default)]
+    pub stat: Option<String>,
+    #[serde(default)]
+    pub period: Option<i64>,
+    #[serde(default)]
+    pub expression: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSlo {
+    pub name: String,
+    pub objective: Num,
+    #[serde(default)]
+    pub window: Option<String>,
+    #[serde(default)]
+    pub calendar: Option<String>,
+    #[serde(default)]
+    pub timezone: Option<String>,
+    pub sli: RawSli,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSli {
+    #[serde(default)]
+    pub good: Option<String>,
+    #[serde(default)]
+    pub bad: Option<String>,
+    #[serde(default)]
+    pub total: Option<String>,
+    #[serde(default)]
+    pub timeslice: Option<RawTimeslice>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTimeslice {
+    #[serde(default)]
+    pub metric: Option<String>,
+    #[serde(default)]
+    pub ratio: Option<RawRatio>,
+    #[serde(default)]
+    pub per_second: Option<bool>,
+    pub op: String,
+    pub threshold: Num,
+    #[serde(default)]
+    pub missing: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRatio {
+    pub bad: String,
+    pub total: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAlert {
+    pub severity: String,
+    pub long: String,
+    pub short: String,
+    pub burn_rate: Num,
+}

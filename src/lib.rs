@@ -1,0 +1,24 @@
+//! slo: turns CloudWatch metrics into SLO reports.
+//!
+//! The pipeline, one folder a stage: [`config`] (slo.yaml → [`model`]) →
+//! [`source`] (files or CloudWatch → series) → [`compute`] (the SLO math) →
+//! [`report`] (table, Markdown, JSON, charts). [`commands`] wires them per
+//! subcommand; `main.rs` only maps the outcome to an exit code.
+
+pub mod cli;
+pub mod commands;
+pub mod compute;
+pub mod config;
+pub mod duration;
+pub mod error;
+pub mod exact;
+pub mod generate;
+pub mod model;
+pub mod report;
+pub mod series;
+pub mod source;
+
+/// A warning on stderr: something the user should know that does not stop the run.
+pub fn warn(msg: &str) {
+    eprintln!("warning: {msg}");
+}

@@ -1,0 +1,240 @@
+//! The validated model of slo.yaml: what compute and the sources work from.
+//! Every reference in it has been resolved and every value checked.
+
+use crate::duration::Dur;
+use crate::exact::Exact;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The slo.yaml this came from.
+    pub path: PathBuf,
+    pub service: String,
+    pub source: Source,
+    /// In the order of slo.yaml.
+    pub metrics: Vec<Metric>,
+    pub slos: Vec<Slo>,
+    /// The multiwindow alerts; `custom` when slo.yaml wrote them (used as written).
+    pub alerts: Vec<AlertRule>,
+    pub custom_alerts: bool,
+    pub warning_below: Exact,
+    /// Lookbacks of the `burn_rates` map.
+    pub burn_lookbacks: Vec<Dur>,
+    /// Lookback of the burn rate that forecasts exhaustion.
+    pub forecast_lookback: Dur,
+    /// slo.yaml's `as_of:`: a pinned time or `latest` (the end of the newest data).
+    pub as_of: Option<AsOfSetting>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum AsOfSetting {
+    Latest,
+    At(chrono::DateTime<chrono::Utc>),
+}
+
+#[derive(Debug, Clone)]
+pub enum Source {
+    Files {
+        path: PathBuf,
+    },
+    CloudWatch {
+        region: Option<String>,
+        profile: Option<String>,
+        endpoint_url: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Metric {
+    /// The CloudWatch query id: `[a-z][a-zA-Z0-9_]*`.
+    pub name: String,
+    /// Seconds; for an expression, the largest period of its operands.
+    pub period: i64,
+    pub kind: MetricKind,
+}
+
+#[derive(Debug, Clone)]
+pub enum MetricKind {
+    Query(Query),
+    Expression { text: String, expr: Expr },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Query {
+    pub namespace: String,
+    pub name: String,
+    pub dimensions: BTreeMap<String, String>,
+    pub stat: String,
+    pub period: i64,
+}
+
+/// A metric-math expression over other metrics (`requests - errors_5xx`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    Num(f64),
+    Metric(String),
+    Neg(Box<Expr>),
+    Bin(Box<Expr>, BinOp, Box<Expr>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+impl Expr {
+    /// The metric names it reads, each once, in order of appearance.
+    pub fn operands(&self) -> Vec<String> {
+        fn walk(e: &Expr, out: &mut Vec<String>) {
+            match e {
+                Expr::Num(_) => {}
+                Expr::Metric(m) => {
+                    if !out.contains(m) {
+                        out.push(m.clone())
+                    }
+                }
+                Expr::Neg(a) => walk(a, out),
+                Expr::Bin(a, _, b) => {
+                    walk(a, out);
+                    walk(b, out)
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(self, &mut out);
+        out
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Slo {
+    pub name: String,
+    pub objective: Exact,
+    pub window: Window,
+    pub sli: Sli,
+    /// The period of the SLI's metrics (they share one).
+    pub period: i64,
+    /// Free text from slo.yaml, shown in reports.
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CalendarUnit {
+    Week,
+    Month,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Window {
+    Rolling(Dur),
+    Calendar {
+        unit: CalendarUnit,
+        tz: chrono_tz::Tz,
+    },
+}
+
+impl Window {
+    /// As JSON writes it: the duration as written (`30d`) or `week`/`month`.
+    pub fn label(&self) -> String {
+        match self {
+            Window::Rolling(d) => d.to_string(),
+            Window::Calendar { unit, .. } => match unit {
+                CalendarUnit::Week => "week".into(),
+                CalendarUnit::Month => "month".into(),
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Sli {
+    Ratio {
+        good: Option<String>,
+        bad: Option<String>,
+        total: String,
+    },
+    TimeSlice {
+        value: SliceValue,
+        op: Op,
+        threshold: Exact,
+        missing: Missing,
+    },
+}
+
+impl Sli {
+    pub fn budgeting(&self) -> &'static str {
+        match self {
+            Sli::Ratio { .. } => "occurrences",
+            Sli::TimeSlice { .. } => "timeslices",
+        }
+    }
+
+    /// The metrics it reads directly.
+    pub fn inputs(&self) -> Vec<&str> {
+        match self {
+            Sli::Ratio { good, bad, total } => good
+                .iter()
+                .chain(bad.iter())
+                .map(String::as_str)
+                .chain([total.as_str()])
+                .collect(),
+            Sli::TimeSlice { value, .. } => match value {
+                SliceValue::Metric { metric, .. } => vec![metric.as_str()],
+                SliceValue::Ratio { bad, total } => vec![bad.as_str(), total.as_str()],
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum SliceValue {
+    Metric { metric: String, per_second: bool },
+    Ratio { bad: String, total: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl Op {
+    pub fn holds(self, v: f64, threshold: f64) -> bool {
+        match self {
+            Op::Lt => v < threshold,
+            Op::Le => v <= threshold,
+            Op::Gt => v > threshold,
+            Op::Ge => v >= threshold,
+        }
+    }
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Op::Lt => "<",
+            Op::Le => "<=",
+            Op::Gt => ">",
+            Op::Ge => ">=",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missing {
+    Ignore,
+    Good,
+    Bad,
+}
+
+#[derive(Debug, Clone)]
+pub struct AlertRule {
+    pub severity: String,
+    pub long: Dur,
+    pub short: Dur,
+    pub burn_rate: Exact,
+}

@@ -1,0 +1,200 @@
+//! The wiki page: a summary table, then a section per SLO with its numbers,
+//! burn rates, alerts and (when charts were drawn) its charts.
+
+use super::{fmt, Renderer};
+use crate::compute::{Report, SloReport};
+use std::fmt::Write;
+
+/// `charts`: per SLO name, the relative paths of its images (alt text, path);
+/// `overview`: the overview image at the top.
+#[derive(Default)]
+pub struct Markdown {
+    pub overview: Option<String>,
+    pub charts: Vec<(String, Vec<(String, String)>)>,
+}
+
+/// A table cell that no `|`, newline or HTML in a name can break.
+pub fn cell(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace(['\r', '\n'], " ")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// Text for a heading or a paragraph: one line, no HTML.
+fn text(s: &str) -> String {
+    s.replace(['\r', '\n'], " ")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+impl Renderer for Markdown {
+    fn render(&self, r: &Report) -> Vec<u8> {
+        let mut o = String::new();
+        let _ = writeln!(o, "# SLO report: {}\n", text(&r.service));
+        let _ = write!(o, "As of **{}**", r.as_of);
+        if let Some(req) = &r.as_of_requested {
+            let _ = write!(o, " (asked for {req}, floored to the period boundary)");
+        }
+        let count = |st| r.slos.iter().filter(|s| s.status == st).count();
+        use crate::compute::Status::*;
+        let _ = writeln!(
+            o,
+            " · {} SLOs: {} ok, {} warning, {} breached, {} without data\n",
+            r.slos.len(),
+            count(Ok),
+            count(Warning),
+            count(Breached),
+            count(NoData)
+        );
+        if let Some(img) = &self.overview {
+            let _ = writeln!(o, "![SLI trends of every SLO]({img})\n");
+        }
+        o.push_str("| SLO | Objective | Window | SLI | Budget left | Worst burn rate | Firing alerts | Status |\n");
+        o.push_str("|---|---:|---|---:|---:|---:|---|---|\n");
+        for s in &r.slos {
+            let alerts = fmt::firing(s);
+            let _ = writeln!(
+                o,
+                "| [{}](#{}) | {} | {} | {} | {} | {} | {} | {} {} |",
+                cell(&s.name),
+                anchor(&s.name),
+                fmt::pct(s.objective, 4),
+                cell(&s.window),
+                fmt::sli(s),
+                fmt::budget_left(s),
+                fmt::worst_burn(s),
+                if alerts.is_empty() {
+                    "–".into()
+                } else {
+                    cell(&alerts)
+                },
+                fmt::status_icon(s.status),
+                fmt::status_label(s.status)
+            );
+        }
+        for s in &r.slos {
+            self.section(&mut o, s);
+        }
+        o.into_bytes()
+    }
+}
+
+/// GitHub-style heading anchor.
+pub fn anchor(name: &str) -> String {
+    name.chars()
+        .filter_map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                Some(c.to_ascii_lowercase())
+            } else if c == ' ' {
+                Some('-')
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+impl Markdown {
+    fn section(&self, o: &mut String, s: &SloReport) {
+        let _ = writeln!(o, "\n## {}\n", text(&s.name));
+        if let Some(d) = &s.description {
+            let _ = writeln!(o, "{}\n", text(d));
+        }
+        let unit = if s.budgeting == "timeslices" {
+            "slices"
+        } else {
+            "events"
+        };
+        let _ = writeln!(
+            o,
+            "- **Status:** {} {}",
+            fmt::status_icon(s.status),
+            fmt::status_label(s.status)
+        );
+        let _ = writeln!(
+            o,
+            "- **Objective:** {} over {} (budgeting by {}{}), window from {}",
+            fmt::pct(s.objective, 4),
+            s.window,
+            s.budgeting,
+            s.slice_rule
+                .as_ref()
+                .map(|r| format!(": a slice is good when {}", text(r)))
+                .unwrap_or_default(),
+            s.window_start
+        );
+        let _ = writeln!(
+            o,
+            "- **SLI:** {} ({} good of {} {unit}; {} missing, {} clamped periods)",
+            fmt::sli(s),
+            num(s.good),
+            num(s.total),
+            s.missing_periods,
+            s.clamped_periods
+        );
+        let eb = &s.error_budget;
+        let _ = writeln!(
+            o,
+            "- **Error budget:** {} left of {}{}",
+            fmt::budget_left(s),
+            fmt::minutes(eb.budget_minutes),
+            eb.budget_events
+                .map(|e| format!(" ({} events)", num(e)))
+                .unwrap_or_default()
+        );
+        let _ = writeln!(
+            o,
+            "- **Budget exhausted:** {}",
+            s.exhaustion_at
+                .clone()
+                .unwrap_or_else(|| "not forecast at the current burn rate".into())
+        );
+        o.push_str("\n| Lookback | Burn rate |\n|---|---:|\n");
+        for (k, v) in &s.burn_rates {
+            let _ = writeln!(o, "| {k} | {} |", fmt::opt_burn(*v));
+        }
+        o.push_str("\n| Alert | Long | Short | Fires above | Long burn | Short burn | Firing |\n|---|---|---|---:|---:|---:|---|\n");
+        for a in &s.alerts {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                cell(&a.severity),
+                a.long,
+                a.short,
+                a.burn_rate,
+                fmt::opt_burn(a.long_burn_rate),
+                fmt::opt_burn(a.short_burn_rate),
+                if a.firing { "🔥 yes" } else { "no" }
+            );
+        }
+        if let Some((_, imgs)) = self.charts.iter().find(|(n, _)| *n == s.name) {
+            o.push('\n');
+            for (alt, path) in imgs {
+                let _ = writeln!(o, "![{}]({path})\n", cell(alt));
+            }
+        }
+    }
+}
+
+/// Counts without noise: integers as integers, others with three decimals.
+fn num(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_cannot_break_the_table() {
+        assert_eq!(cell("a|b\nc"), "a\\|b c");
+        assert_eq!(cell("<script>"), "&lt;script&gt;");
+        assert_eq!(anchor("Error rate (1d)"), "error-rate-1d");
+    }
+}

@@ -1,0 +1,35 @@
+//! Renderers turn a [`Report`] into bytes and never touch the file system;
+//! [`output`] does all the writing (stdout, or files written atomically).
+
+pub mod check;
+pub mod fmt;
+pub mod json;
+pub mod markdown;
+pub mod output;
+pub mod table;
+
+use crate::compute::Report;
+
+/// One output format.
+pub trait Renderer {
+    fn render(&self, report: &Report) -> Vec<u8>;
+}
+
+/// `--format` of `slo report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A table for the terminal (coloured unless NO_COLOR is set or stdout is not a terminal).
+    Table,
+    /// A wiki page: a summary table and a section per SLO.
+    Markdown,
+    /// The JSON report of slo-math.md.
+    Json,
+}
+
+pub fn renderer(format: Format, color: bool) -> Box<dyn Renderer> {
+    match format {
+        Format::Table => Box::new(table::Table { color }),
+        Format::Markdown => Box::new(markdown::Markdown::default()),
+        Format::Json => Box::new(json::Json),
+    }
+}

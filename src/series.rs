@@ -1,0 +1,66 @@
+//! Time series as compute sees them: sorted, unique timestamps (seconds since the
+//! epoch, the start of each period) and finite values.
+
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TimeSeries {
+    pub ts: Vec<i64>,
+    pub vs: Vec<f64>,
+}
+
+impl TimeSeries {
+    pub fn len(&self) -> usize {
+        self.ts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ts.is_empty()
+    }
+
+    /// Builds a series from points in any order; `Err(t)` names a duplicated timestamp.
+    pub fn from_points(mut points: Vec<(i64, f64)>) -> Result<TimeSeries, i64> {
+        if !points.windows(2).all(|w| w[0].0 < w[1].0) {
+            points.sort_unstable_by_key(|p| p.0);
+            if let Some(w) = points.windows(2).find(|w| w[0].0 == w[1].0) {
+                return Err(w[0].0);
+            }
+        }
+        Ok(TimeSeries {
+            ts: points.iter().map(|p| p.0).collect(),
+            vs: points.iter().map(|p| p.1).collect(),
+        })
+    }
+
+    /// The end of the newest period: the newest timestamp plus `period`.
+    pub fn end(&self, period: i64) -> Option<i64> {
+        self.ts.last().map(|t| t + period)
+    }
+}
+
+/// The series of one run, by metric name (the query id of slo.yaml).
+pub type DataSet = HashMap<String, TimeSeries>;
+
+/// Formats epoch seconds as RFC 3339 UTC (`2026-11-24T00:00:00Z`).
+pub fn fmt_time(t: i64) -> String {
+    chrono::DateTime::from_timestamp(t, 0)
+        .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_else(|| format!("{t}s since 1970"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sorts_and_rejects_duplicates() {
+        let s = TimeSeries::from_points(vec![(120, 2.0), (60, 1.0)]).unwrap();
+        assert_eq!(s.ts, vec![60, 120]);
+        assert_eq!(s.vs, vec![1.0, 2.0]);
+        assert_eq!(
+            TimeSeries::from_points(vec![(60, 1.0), (0, 0.0), (60, 2.0)]),
+            Err(60)
+        );
+        assert_eq!(fmt_time(0), "1970-01-01T00:00:00Z");
+    }
+}

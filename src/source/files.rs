@@ -1,0 +1,487 @@
+//! The files source: what `aws cloudwatch get-metric-data` prints (`*.json`),
+//! `*.csv` with `timestamp,metric,value`, and `*.parquet` with the same columns.
+//! A directory is read whole (its files in name order); every bad value is
+//! reported with its file, metric and timestamp.
+
+use crate::error::{Error, Result};
+use crate::model::Metric;
+use crate::series::{fmt_time, DataSet, TimeSeries};
+use serde::Deserialize;
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Points of one metric from one file.
+type Chunks = HashMap<String, Vec<(i64, f64)>>;
+
+/// Reads every data file under `path` and returns the needed metrics' series.
+pub fn load(path: &Path, needed: &[&Metric]) -> Result<DataSet> {
+    let files = data_files(path)?;
+    let names: Vec<&str> = needed.iter().map(|m| m.name.as_str()).collect();
+    let mut found: HashMap<String, Vec<(usize, Vec<(i64, f64)>)>> = HashMap::new();
+    for (i, f) in files.iter().enumerate() {
+        for (metric, pts) in read_file(f, &names)? {
+            found.entry(metric).or_default().push((i, pts));
+        }
+    }
+    let mut out = DataSet::new();
+    for name in names {
+        let chunks = found.remove(name).unwrap_or_default();
+        if chunks.is_empty() {
+            crate::warn(&format!(
+                "metric `{name}` is in no data file under {}: it is treated as a series with no points",
+                path.display()
+            ));
+        }
+        let origin: Vec<usize> = chunks.iter().map(|c| c.0).collect();
+        let points: Vec<(i64, f64)> = chunks.into_iter().flat_map(|c| c.1).collect();
+        let series = TimeSeries::from_points(points).map_err(|t| {
+            let where_: Vec<String> = origin
+                .iter()
+                .map(|i| files[*i].display().to_string())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            Error::data(format!(
+                "{}: metric `{name}` has two points at {}",
+                where_.join(" and "),
+                fmt_time(t)
+            ))
+        })?;
+        out.insert(name.to_string(), series);
+    }
+    Ok(out)
+}
+
+fn data_files(path: &Path) -> Result<Vec<PathBuf>> {
+    let meta = std::fs::metadata(path).map_err(|e| {
+        Error::data(format!(
+            "{}: cannot read the data source: {e}",
+            path.display()
+        ))
+    })?;
+    if meta.is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+        .map_err(|e| Error::data(format!("{}: {e}", path.display())))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && kind(p).is_some())
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(Error::data(format!(
+            "{}: no *.json, *.csv or *.parquet data file in this directory",
+            path.display()
+        )));
+    }
+    Ok(files)
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Json,
+    Csv,
+    Parquet,
+}
+
+fn kind(p: &Path) -> Option<Kind> {
+    match p.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+        "json" => Some(Kind::Json),
+        "csv" => Some(Kind::Csv),
+        "parquet" => Some(Kind::Parquet),
+        _ => None,
+    }
+}
+
+/// Reads one file, keeping the metrics in `names`.
+pub fn read_file(path: &Path, names: &[&str]) -> Result<Chunks> {
+    match kind(path) {
+        Some(Kind::Json) => {
+            let bytes =
+                std::fs::read(path).map_err(|e| Error::data(format!("{}: {e}", path.display())))?;
+            read_json(path, &bytes, names)
+        }
+        Some(Kind::Csv) => read_csv(path, names),
+        Some(Kind::Parquet) => read_parquet(path, names),
+        None => Err(Error::data(format!(
+            "{}: not a data file (use .json, .csv or .parquet)",
+            path.display()
+        ))),
+    }
+}
+
+/// A value must be finite and not negative: every statistic slo reads is a count,
+/// a rate or a duration.
+fn check_value(path: &Path, metric: &str, t: i64, v: f64) -> Result<f64> {
+    if !v.is_finite() {
+        return Err(Error::data(format!(
+            "{}: metric `{metric}` at {}: value {v} is not a finite number",
+            path.display(),
+            fmt_time(t)
+        )));
+    }
+    if v < 0.0 {
+        return Err(Error::data(format!(
+            "{}: metric `{metric}` at {}: value {v} is negative",
+            path.display(),
+            fmt_time(t)
+        )));
+    }
+    Ok(v)
+}
+
+/// Parses an RFC 3339 timestamp to epoch seconds; the common
+/// `YYYY-MM-DDTHH:MM:SS(Z|+00:00)` takes a fast path.
+pub fn parse_timestamp(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() >= 20
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && (b[10] == b'T' || b[10] == b' ')
+        && b[13] == b':'
+        && b[16] == b':'
+    {
+        let tail = &s[19..];
+        if tail == "Z" || tail == "+00:00" || tail == "z" {
+            let num = |r: std::ops::Range<usize>| -> Option<i64> {
+                let mut n = 0i64;
+                for &c in &b[r] {
+                    if !c.is_ascii_digit() {
+                        return None;
+                    }
+                    n = n * 10 + (c - b'0') as i64;
+                }
+                Some(n)
+            };
+            let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+            let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+            if (1..=12).contains(&mo) && (1..=31).contains(&d) && h < 24 && mi < 60 && sec < 60 {
+                let date = chrono::NaiveDate::from_ymd_opt(y as i32, mo as u32, d as u32)?;
+                let days = date
+                    .signed_duration_since(chrono::NaiveDate::from_ymd_opt(1970, 1, 1)?)
+                    .num_days();
+                return Some(days * 86_400 + h * 3600 + mi * 60 + sec);
+            }
+            return None;
+        }
+    }
+    chrono::DateTime::parse_from_rfc3339(s.trim())
+        .ok()
+        .map(|d| d.timestamp())
+}
+
+#[derive(Deserialize)]
+struct CliOutput<'a> {
+    #[serde(rename = "MetricDataResults", borrow)]
+    results: Vec<CliResult<'a>>,
+    #[serde(rename = "Messages", default)]
+    messages: Vec<CliMessage>,
+}
+
+#[derive(Deserialize)]
+struct CliResult<'a> {
+    #[serde(rename = "Id")]
+    id: String,
+    #[serde(rename = "Timestamps", borrow, default)]
+    timestamps: Vec<Cow<'a, str>>,
+    #[serde(rename = "Values", default)]
+    values: Vec<f64>,
+    #[serde(rename = "StatusCode", default)]
+    status: Option<String>,
+    #[serde(rename = "Messages", default)]
+    messages: Vec<CliMessage>,
+}
+
+#[derive(Deserialize)]
+struct CliMessage {
+    #[serde(rename = "Code", default)]
+    code: Option<String>,
+    #[serde(rename = "Value", default)]
+    value: Option<String>,
+}
+
+fn read_json(path: &Path, bytes: &[u8], names: &[&str]) -> Result<Chunks> {
+    let doc: CliOutput = match serde_json::from_slice(bytes) {
+        Ok(d) => d,
+        Err(e) => return Err(explain_json(path, bytes, e)),
+    };
+    for m in &doc.messages {
+        crate::warn(&format!(
+            "{}: CloudWatch message {}: {}",
+            path.display(),
+            m.code.as_deref().unwrap_or("-"),
+            m.value.as_deref().unwrap_or("")
+        ));
+    }
+    let mut out = Chunks::new();
+    for r in doc.results {
+        if !names.contains(&r.id.as_str()) {
+            continue;
+        }
+        if r.timestamps.len() != r.values.len() {
+            return Err(Error::data(format!(
+                "{}: metric `{}` has {} timestamps but {} values",
+                path.display(),
+                r.id,
+                r.timestamps.len(),
+                r.values.len()
+            )));
+        }
+        match r.status.as_deref() {
+            None | Some("Complete") => {}
+            Some(s) => crate::warn(&format!(
+                "{}: metric `{}` has StatusCode {s}: its series may be incomplete",
+                path.display(),
+                r.id
+            )),
+        }
+        for m in &r.messages {
+            crate::warn(&format!(
+                "{}: metric `{}`: {} {}",
+                path.display(),
+                r.id,
+                m.code.as_deref().unwrap_or("-"),
+                m.value.as_deref().unwrap_or("")
+            ));
+        }
+        let pts = out.entry(r.id.clone()).or_default();
+        pts.reserve(r.values.len());
+        for (ts, v) in r.timestamps.iter().zip(r.values) {
+            let t = parse_timestamp(ts).ok_or_else(|| {
+                Error::data(format!(
+                    "{}: metric `{}`: `{ts}` is not an RFC 3339 timestamp",
+                    path.display(),
+                    r.id
+                ))
+            })?;
+            pts.push((t, check_value(path, &r.id, t, v)?));
+        }
+    }
+    Ok(out)
+}
+
+/// serde_json's error says line and column; this finds the metric and the
+/// timestamp of a bad value when the document is otherwise well formed.
+fn explain_json(path: &Path, bytes: &[u8], e: serde_json::Error) -> Error {
+    let generic = Error::data(format!(
+        "{}: not the JSON of `aws cloudwatch get-metric-data`: {e}",
+        path.display()
+    ));
+    let Ok(doc) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        return generic;
+    };
+    let Some(results) = doc.get("MetricDataResults").and_then(|r| r.as_array()) else {
+        return Error::data(format!(
+            "{}: no `MetricDataResults` list: not the JSON of `aws cloudwatch get-metric-data`",
+            path.display()
+        ));
+    };
+    for r in results {
+        let id = r.get("Id").and_then(|i| i.as_str()).unwrap_or("?");
+        let ts = r.get("Timestamps").and_then(|t| t.as_array());
+        if let Some(vals) = r.get("Values").and_then(|v| v.as_array()) {
+            for (i, v) in vals.iter().enumerate() {
+                if !v.is_number() {
+                    let at = ts
+                        .and_then(|t| t.get(i))
+                        .and_then(|t| t.as_str())
+                        .unwrap_or("an unknown time");
+                    return Error::data(format!(
+                        "{}: metric `{id}` at {at}: value {v} is not a number",
+                        path.display()
+                    ));
+                }
+            }
+        }
+    }
+    generic
+}
+
+fn read_csv(path: &Path, names: &[&str]) -> Result<Chunks> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .map_err(|e| Error::data(format!("{}: {e}", path.display())))?;
+    let header: Vec<String> = rdr
+        .headers()
+        .map_err(|e| Error::data(format!("{}: {e}", path.display())))?
+        .iter()
+        .map(|h| h.to_ascii_lowercase())
+        .collect();
+    let col = |name: &str| {
+        header.iter().position(|h| h == name).ok_or_else(|| {
+            Error::data(format!(
+                "{}: the header has no `{name}` column (expected timestamp,metric,value; found {})",
+                path.display(),
+                header.join(",")
+            ))
+        })
+    };
+    let (ct, cm, cv) = (col("timestamp")?, col("metric")?, col("value")?);
+    let mut out = Chunks::new();
+    let mut record = csv::StringRecord::new();
+    loop {
+        match rdr.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => return Err(Error::data(format!("{}: {e}", path.display()))),
+        }
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let metric = record.get(cm).unwrap_or("");
+        if !names.contains(&metric) {
+            continue;
+        }
+        let ts = record.get(ct).unwrap_or("");
+        let t = parse_timestamp(ts).ok_or_else(|| {
+            Error::data(format!(
+                "{}:{line}: metric `{metric}`: `{ts}` is not an RFC 3339 timestamp",
+                path.display()
+            ))
+        })?;
+        let raw = record.get(cv).unwrap_or("");
+        let v: f64 = raw.parse().map_err(|_| {
+            Error::data(format!(
+                "{}:{line}: metric `{metric}` at {}: value `{raw}` is not a number",
+                path.display(),
+                fmt_time(t)
+            ))
+        })?;
+        out.entry(metric.to_string())
+            .or_default()
+            .push((t, check_value(path, metric, t, v)?));
+    }
+    Ok(out)
+}
+
+fn read_parquet(path: &Path, names: &[&str]) -> Result<Chunks> {
+    use polars::prelude::*;
+    let bad = |m: String| Error::data(format!("{}: {m}", path.display()));
+    let file = std::fs::File::open(path).map_err(|e| bad(e.to_string()))?;
+    let df = ParquetReader::new(file)
+        .finish()
+        .map_err(|e| bad(format!("not a readable Parquet file: {e}")))?;
+    let column = |name: &str| {
+        df.column(name).map_err(|_| {
+            bad(format!(
+                "no `{name}` column (expected timestamp, metric, value; found {})",
+                df.get_column_names()
+                    .iter()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })
+    };
+    let metric = column("metric")?
+        .str()
+        .map_err(|_| bad("the `metric` column is not text".into()))?
+        .clone();
+    let tcol = column("timestamp")?;
+    let seconds: Vec<Option<i64>> = match tcol.dtype() {
+        DataType::Datetime(unit, _) => {
+            let div = match unit {
+                TimeUnit::Milliseconds => 1_000,
+                TimeUnit::Microseconds => 1_000_000,
+                TimeUnit::Nanoseconds => 1_000_000_000,
+            };
+            let phys = tcol
+                .to_physical_repr()
+                .i64()
+                .map_err(|e| bad(e.to_string()))?
+                .clone();
+            phys.iter().map(|v| v.map(|v| v.div_euclid(div))).collect()
+        }
+        DataType::String => tcol
+            .str()
+            .map_err(|e| bad(e.to_string()))?
+            .iter()
+            .enumerate()
+            .map(|(i, s)| match s {
+                None => Ok(None),
+                Some(s) => parse_timestamp(s)
+                    .map(Some)
+                    .ok_or_else(|| bad(format!("row {i}: `{s}` is not an RFC 3339 timestamp"))),
+            })
+            .collect::<Result<_>>()?,
+        dt if dt.is_integer() => tcol
+            .cast(&DataType::Int64)
+            .map_err(|e| bad(e.to_string()))?
+            .i64()
+            .map_err(|e| bad(e.to_string()))?
+            .iter()
+            .collect(),
+        dt => {
+            return Err(bad(format!(
+                "the `timestamp` column has type {dt}; use a datetime or RFC 3339 text"
+            )))
+        }
+    };
+    let vcol = column("value")?;
+    if !vcol.dtype().is_primitive_numeric() {
+        return Err(bad(format!(
+            "the `value` column has type {}; it must be numeric",
+            vcol.dtype()
+        )));
+    }
+    let values = vcol
+        .cast(&DataType::Float64)
+        .map_err(|e| bad(e.to_string()))?;
+    let values = values.f64().map_err(|e| bad(e.to_string()))?;
+    let mut out = Chunks::new();
+    let mut last: Option<(&str, bool)> = None;
+    for (i, ((m, t), v)) in metric.iter().zip(seconds).zip(values.iter()).enumerate() {
+        let Some(m) = m else {
+            return Err(bad(format!("row {i}: the metric is null")));
+        };
+        let keep = match last {
+            Some((name, keep)) if name == m => keep,
+            _ => {
+                let keep = names.contains(&m);
+                last = Some((m, keep));
+                keep
+            }
+        };
+        if !keep {
+            continue;
+        }
+        let Some(t) = t else {
+            return Err(bad(format!("row {i}: metric `{m}` has a null timestamp")));
+        };
+        let Some(v) = v else {
+            return Err(bad(format!(
+                "metric `{m}` at {}: the value is null",
+                fmt_time(t)
+            )));
+        };
+        out.entry(m.to_string())
+            .or_default()
+            .push((t, check_value(path, m, t, v)?));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps() {
+        assert_eq!(parse_timestamp("1970-01-01T00:01:00Z"), Some(60));
+        assert_eq!(
+            parse_timestamp("2026-11-01T00:00:00+00:00"),
+            Some(1_793_491_200)
+        );
+        assert_eq!(
+            parse_timestamp("2026-11-01T01:00:00+01:00"),
+            Some(1_793_491_200)
+        );
+        assert_eq!(
+            parse_timestamp("2026-11-01T00:00:00.000Z"),
+            Some(1_793_491_200)
+        );
+        assert_eq!(parse_timestamp("2026-13-01T00:00:00Z"), None);
+        assert_eq!(parse_timestamp("2026-02-30T00:00:00Z"), None);
+        assert_eq!(parse_timestamp("yesterday"), None);
+    }
+}
