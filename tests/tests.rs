@@ -1,1 +1,5 @@
+//! The one integration-test binary (it links polars once): modules by theme.
 
+mod cli;
+mod common;
+mod math;

@@ -199,7 +199,7 @@ mod tests {
         assert!(parse("a +").unwrap_err().contains("ends"));
         assert!(parse("(a + b").unwrap_err().contains("never closed"));
         assert!(parse("a $ b").unwrap_err().contains("column 3"));
-        assert!(parse("FILL(a, 0)").unwrap_err().contains("functions"));
+        assert!(parse("FILL(a)").unwrap_err().contains("functions"));
         assert!(parse("a b").unwrap_err().contains("unexpected `b`"));
     }
 }

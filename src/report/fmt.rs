@@ -45,12 +45,15 @@ pub fn minutes(m: f64) -> String {
     }
 }
 
-/// The highest burn rate and its lookback: `14.40× (1h)`.
+/// The highest burn rate and its lookback (the shortest of equals): `14.40× (1h)`.
 pub fn worst_burn(slo: &SloReport) -> String {
     slo.burn_rates
         .iter()
         .filter_map(|(k, v)| v.map(|v| (k, v)))
-        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .fold(None, |best: Option<(&String, f64)>, (k, v)| match best {
+            Some((_, b)) if b >= v => best,
+            _ => Some((k, v)),
+        })
         .map(|(k, v)| format!("{}× ({k})", burn(v)))
         .unwrap_or_else(|| "–".into())
 }

@@ -54,10 +54,7 @@ pub fn aws_error(status: StatusCode, code: &str, message: &str) -> Response {
     } else {
         "Sender"
     };
-    let request_id = format!(
-        "cwemu-{:012}",
-        REQUEST_ID.fetch_add(1, Ordering::Relaxed)
-    );
+    let request_id = format!("cwemu-{:012}", REQUEST_ID.fetch_add(1, Ordering::Relaxed));
     let mut response = Response::new(Body::from(cbor::error_body(code, message, &[])));
     *response.status_mut() = status;
     let headers = response.headers_mut();
@@ -193,7 +190,7 @@ pub async fn handle(
         tokio::time::sleep(delay).await;
     }
     if decision.throttle {
-        return aws_error(StatusCode::BAD_REQUEST, "Throttling", "Rate exceeded");
+        return aws_error(StatusCode::BAD_REQUEST, "Busy", "Rate exceeded");
     }
     match decision.fail {
         Some(503) => {
@@ -316,7 +313,10 @@ async fn rewrite_get_metric_data(
     lock(&app.control).stats.datapoints_returned += outcome.datapoints as u64;
 
     parts.headers.remove(header::CONTENT_LENGTH);
-    Ok(Response::from_parts(parts, Body::from(cbor::encode(&value))))
+    Ok(Response::from_parts(
+        parts,
+        Body::from(cbor::encode(&value)),
+    ))
 }
 
 #[cfg(test)]

@@ -49,7 +49,8 @@ struct Options {
     account_id: String,
 }
 
-const USAGE: &str = "usage: cw-emulator [--port N] [--exit-on-stdin-eof] [--region R] [--account-id ID]
+const USAGE: &str =
+    "usage: cw-emulator [--port N] [--exit-on-stdin-eof] [--region R] [--account-id ID]
 
   --port N             TCP port on 127.0.0.1 (default 0: the OS picks one)
   --exit-on-stdin-eof  exit when standard input is closed (for test harnesses)
@@ -162,7 +163,10 @@ async fn main() {
     let listener = match tokio::net::TcpListener::bind(("127.0.0.1", options.port)).await {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("cw-emulator: cannot listen on 127.0.0.1:{}: {e}", options.port);
+            eprintln!(
+                "cw-emulator: cannot listen on 127.0.0.1:{}: {e}",
+                options.port
+            );
             std::process::exit(1);
         }
     };
@@ -203,7 +207,13 @@ mod tests {
     fn parses_arguments() {
         let o = parse(&[]).unwrap();
         assert_eq!((o.port, o.exit_on_stdin_eof), (0, false));
-        let o = parse(&["--port", "4566", "--exit-on-stdin-eof", "--region=eu-west-1"]).unwrap();
+        let o = parse(&[
+            "--port",
+            "4566",
+            "--exit-on-stdin-eof",
+            "--region=eu-west-1",
+        ])
+        .unwrap();
         assert_eq!(o.port, 4566);
         assert!(o.exit_on_stdin_eof);
         assert_eq!(o.region, "eu-west-1");

@@ -347,7 +347,10 @@ mod tests {
         set_next_token(&mut r, Some("t2"));
         let CborValue::Map(top) = &r else { panic!() };
         assert_eq!(get(top, "NextToken"), Some(&text("t2")));
-        assert_eq!(top.iter().filter(|(k, _)| k == &text("NextToken")).count(), 1);
+        assert_eq!(
+            top.iter().filter(|(k, _)| k == &text("NextToken")).count(),
+            1
+        );
         set_next_token(&mut r, None);
         let CborValue::Map(top) = &r else { panic!() };
         assert_eq!(get(top, "NextToken"), None);

@@ -245,7 +245,10 @@ async fn get(
     t0: i64,
     qs: Vec<MetricDataQuery>,
     scan: Option<ScanBy>,
-) -> Result<GetMetricDataOutput, SdkError<aws_sdk_cloudwatch::operation::get_metric_data::GetMetricDataError>> {
+) -> Result<
+    GetMetricDataOutput,
+    SdkError<aws_sdk_cloudwatch::operation::get_metric_data::GetMetricDataError>,
+> {
     client
         .get_metric_data()
         .set_metric_data_queries(Some(qs))
@@ -282,7 +285,9 @@ async fn put_then_get_values_timestamps_and_math() {
     );
 
     // Default ScanBy is TimestampDescending: newest first.
-    let out = get(&client, t0, queries(), None).await.expect("GetMetricData");
+    let out = get(&client, t0, queries(), None)
+        .await
+        .expect("GetMetricData");
     let mut newest_first = expected(t0, requests_at);
     newest_first.reverse();
     assert_eq!(series(&out, "a"), newest_first);
@@ -329,12 +334,12 @@ async fn put_then_get_values_timestamps_and_math() {
     assert_eq!(stats["put_metric_data_calls"], 4);
     assert_eq!(stats["get_metric_data_calls"], 4);
     assert_eq!(stats["metric_data_queries"], 3 + 3 + 1 + 4);
-    assert_eq!(
-        stats["datapoints_returned"],
-        540 + 540 + 30 + 3 * 180 + 36
-    );
+    assert_eq!(stats["datapoints_returned"], 540 + 540 + 30 + 3 * 180 + 36);
     assert_eq!(stats["next_token_calls"], 0);
-    assert_eq!(stats["last_get_metric_data"]["MetricDataQueries"][3]["Id"], "p5");
+    assert_eq!(
+        stats["last_get_metric_data"]["MetricDataQueries"][3]["Id"],
+        "p5"
+    );
 }
 
 /// Follow NextToken to the end; answers the merged series by id and the
@@ -511,7 +516,7 @@ async fn server_errors_are_retried_by_the_sdk() {
     assert_eq!(stats["get_metric_data_calls"], 9);
 
     // Faults can target every operation.
-    emu.faults(json!({"fail_next": 3, "fault_ops": ["*"]}));
+    emu.faults(json!({"fail_next": 3, "fail_status": 500, "fault_ops": ["*"]}));
     let err = client
         .put_metric_data()
         .namespace(NAMESPACE)
@@ -557,7 +562,9 @@ async fn partial_data_and_forbidden_ids() {
     seed(&client, t0).await;
 
     emu.faults(json!({"partial_data": true}));
-    let out = get(&client, t0, queries(), None).await.expect("GetMetricData");
+    let out = get(&client, t0, queries(), None)
+        .await
+        .expect("GetMetricData");
     let rs = results(&out);
     assert_eq!(rs.len(), 3);
     assert!(rs.iter().all(|r| r.2 == StatusCode::PartialData), "{rs:?}");
@@ -578,7 +585,9 @@ async fn partial_data_and_forbidden_ids() {
 
     let (status, _) = emu.control("DELETE", "/_emulator/faults", None);
     assert_eq!(status, 200);
-    let out = get(&client, t0, queries(), None).await.expect("GetMetricData");
+    let out = get(&client, t0, queries(), None)
+        .await
+        .expect("GetMetricData");
     assert!(results(&out).iter().all(|r| r.2 == StatusCode::Complete));
 }
 
@@ -595,7 +604,11 @@ async fn control_api() {
 
     let (status, body) = emu.control("POST", "/_emulator/faults", Some(json!({"pagesize": 1})));
     assert_eq!(status, 400, "{body}");
-    let (status, _) = emu.control("POST", "/_emulator/faults", Some(json!({"fail_status": 502})));
+    let (status, _) = emu.control(
+        "POST",
+        "/_emulator/faults",
+        Some(json!({"fail_status": 502})),
+    );
     assert_eq!(status, 400);
     let (status, _) = emu.control("GET", "/_emulator/nope", None);
     assert_eq!(status, 404);
@@ -609,7 +622,9 @@ async fn control_api() {
     assert_eq!(status, 200);
     let stats = emu.stats();
     assert_eq!(stats["put_metric_data_calls"], 0);
-    let out = get(&client, t0, queries(), None).await.expect("GetMetricData");
+    let out = get(&client, t0, queries(), None)
+        .await
+        .expect("GetMetricData");
     assert!(results(&out).iter().all(|r| r.1.is_empty()));
     let stats = emu.stats();
     assert_eq!(stats["get_metric_data_calls"], 1);
@@ -630,7 +645,10 @@ fn exits_when_stdin_closes() {
             assert!(status.success(), "{status}");
             break;
         }
-        assert!(Instant::now() < deadline, "still running after stdin closed");
+        assert!(
+            Instant::now() < deadline,
+            "still running after stdin closed"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }

@@ -1,0 +1,403 @@
+//! The binary, end to end: every exit code, one fixture per bad input with the
+//! message it must print, and the files `--out` writes.
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+fn slo() -> Command {
+    let mut c = Command::cargo_bin("slo").unwrap();
+    c.env_remove("GITHUB_STEP_SUMMARY").env("NO_COLOR", "1");
+    c
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+/// Every file in fixtures/config is an invalid slo.yaml whose `# expect:` lines
+/// must appear in the error; `slo validate` exits 2 and names the file.
+#[test]
+fn every_bad_config_fixture_exits_2_with_its_message() {
+    let dir = repo().join("tests/fixtures/config");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let expects: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("# expect: "))
+            .collect();
+        assert!(!expects.is_empty(), "{} has no # expect: line", path.display());
+        let out = slo().arg("validate").arg("--config").arg(&path).output().unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{}: {err}", path.display());
+        let name = path.file_name().unwrap().to_str().unwrap();
+        assert!(err.contains(name), "{name}: the error must name the file: {err}");
+        for e in expects {
+            assert!(err.contains(e), "{name}: expected `{e}` in: {err}");
+        }
+        assert!(!err.contains("panicked"), "{err}");
+        n += 1;
+    }
+    assert!(n >= 20, "only {n} fixtures");
+}
+
+#[test]
+fn validate_accepts_the_repository_config() {
+    let out = slo()
+        .arg("validate")
+        .arg("--config")
+        .arg(repo().join("slo.yaml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("5 SLOs"), "{}", stdout(&out));
+}
+
+#[test]
+fn a_missing_config_exits_2_with_a_hint() {
+    let out = slo().args(["validate", "--config", "/nonexistent/slo.yaml"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("/nonexistent/slo.yaml"));
+    assert!(stderr(&out).contains("hint"));
+}
+
+#[test]
+fn bad_flags_exit_2() {
+    let out = slo().args(["report", "--format", "yaml"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = slo()
+        .arg("report")
+        .arg("--config")
+        .arg(repo().join("slo.yaml"))
+        .args(["--as-of", "last tuesday"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--as-of"), "{}", stderr(&out));
+    let out = slo()
+        .arg("check")
+        .arg("--config")
+        .arg(repo().join("slo.yaml"))
+        .args(["--fail-on", "explodes"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("`explodes` is not a condition"));
+}
+
+const CONFIG: &str = "version: 1
+service: fixture
+source: { type: files, path: data }
+metrics:
+  requests: { namespace: N, name: R, stat: Sum }
+  errors_5xx: { namespace: N, name: E, stat: Sum }
+slos:
+  - { name: availability, objective: 99%, window: 1h, sli: { bad: errors_5xx, total: requests } }
+";
+
+/// A temporary project: slo.yaml and one data file.
+fn project(config: &str, file: &str, content: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("slo.yaml"), config).unwrap();
+    std::fs::create_dir(dir.path().join("data")).unwrap();
+    std::fs::write(dir.path().join("data").join(file), content).unwrap();
+    dir
+}
+
+fn report(dir: &Path, extra: &[&str]) -> std::process::Output {
+    slo()
+        .arg("report")
+        .arg("--config")
+        .arg(dir.join("slo.yaml"))
+        .args(["--as-of", "2026-11-01T01:00:00Z"])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+fn cli_json(ids: &[(&str, &[&str], &str)]) -> String {
+    let results: Vec<String> = ids
+        .iter()
+        .map(|(id, ts, vals)| {
+            let ts: Vec<String> = ts.iter().map(|t| format!("\"{t}\"")).collect();
+            format!(
+                "{{\"Id\": \"{id}\", \"Label\": \"{id}\", \"Timestamps\": [{}], \"Values\": [{vals}], \"StatusCode\": \"Complete\"}}",
+                ts.join(", ")
+            )
+        })
+        .collect();
+    format!("{{\"MetricDataResults\": [{}], \"Messages\": []}}", results.join(", "))
+}
+
+/// Each bad data file exits 3 with a message naming the file, the metric and the time.
+#[test]
+fn bad_data_exits_3_naming_the_culprit() {
+    let t0 = "2026-11-01T00:10:00+00:00";
+    let t1 = "2026-11-01T00:11:00+00:00";
+    let cases: Vec<(&str, &str, String, Vec<&str>)> = vec![
+        ("malformed-json", "a.json", "{\"MetricDataResults\": [".into(), vec!["a.json", "get-metric-data"]),
+        ("not-cli-json", "a.json", "{\"foo\": 1}".into(), vec!["a.json", "MetricDataResults"]),
+        (
+            "non-numeric-json",
+            "a.json",
+            "{\"MetricDataResults\": [{\"Id\": \"requests\", \"Timestamps\": [\"2026-11-01T00:10:00Z\"], \"Values\": [\"lots\"]}]}".into(),
+            vec!["a.json", "`requests`", "2026-11-01T00:10:00Z", "\"lots\" is not a number"],
+        ),
+        (
+            "negative-json",
+            "a.json",
+            cli_json(&[("requests", &[t0], "-5")]),
+            vec!["a.json", "`requests`", "2026-11-01T00:10:00Z", "-5 is negative"],
+        ),
+        (
+            "length-mismatch",
+            "a.json",
+            cli_json(&[("requests", &[t0, t1], "5")]),
+            vec!["a.json", "`requests`", "2 timestamps but 1 values"],
+        ),
+        (
+            "bad-timestamp-json",
+            "a.json",
+            cli_json(&[("requests", &["yesterday"], "5")]),
+            vec!["a.json", "`requests`", "`yesterday` is not an RFC 3339 timestamp"],
+        ),
+        (
+            "duplicate-json",
+            "a.json",
+            cli_json(&[("requests", &[t0, t0], "5, 6")]),
+            vec!["a.json", "`requests`", "two points at 2026-11-01T00:10:00Z"],
+        ),
+        (
+            "nan-csv",
+            "a.csv",
+            "timestamp,metric,value\n2026-11-01T00:10:00Z,requests,NaN\n".into(),
+            vec!["a.csv", "`requests`", "2026-11-01T00:10:00Z", "not a finite number"],
+        ),
+        (
+            "text-csv",
+            "a.csv",
+            "timestamp,metric,value\n2026-11-01T00:10:00Z,requests,ten\n".into(),
+            vec!["a.csv:2", "`requests`", "`ten` is not a number"],
+        ),
+        (
+            "bad-timestamp-csv",
+            "a.csv",
+            "timestamp,metric,value\n11/01/2026 00:10,requests,1\n".into(),
+            vec!["a.csv:2", "`11/01/2026 00:10` is not an RFC 3339 timestamp"],
+        ),
+        (
+            "bad-header-csv",
+            "a.csv",
+            "time,name,value\n".into(),
+            vec!["a.csv", "no `timestamp` column"],
+        ),
+        (
+            "not-parquet",
+            "a.parquet",
+            "this is not parquet".into(),
+            vec!["a.parquet", "not a readable Parquet file"],
+        ),
+    ];
+    for (name, file, content, expects) in cases {
+        let dir = project(CONFIG, file, &content);
+        let out = report(dir.path(), &[]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(3), "{name}: {err}");
+        for e in expects {
+            assert!(err.contains(e), "{name}: expected `{e}` in: {err}");
+        }
+        assert!(stdout(&out).is_empty(), "{name}: nothing on stdout");
+    }
+}
+
+#[test]
+fn a_missing_data_directory_exits_3() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("slo.yaml"), CONFIG).unwrap();
+    let out = report(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(stderr(&out).contains("data"), "{}", stderr(&out));
+}
+
+#[test]
+fn duplicates_across_files_name_both_files() {
+    let dir = project(CONFIG, "a.csv", "timestamp,metric,value\n2026-11-01T00:10:00Z,requests,1\n");
+    std::fs::write(
+        dir.path().join("data/b.csv"),
+        "timestamp,metric,value\n2026-11-01T00:10:00Z,requests,1\n",
+    )
+    .unwrap();
+    let out = report(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(3));
+    let err = stderr(&out);
+    assert!(err.contains("a.csv") && err.contains("b.csv"), "{err}");
+}
+
+#[test]
+fn json_csv_and_status_warnings() {
+    // requests in JSON (newest first, PartialData), errors in CSV.
+    let json = "{\"MetricDataResults\": [{\"Id\": \"requests\", \"Timestamps\": [\"2026-11-01T00:59:00+00:00\", \"2026-11-01T00:00:00+00:00\"], \"Values\": [100, 100], \"StatusCode\": \"PartialData\"}], \"Messages\": []}";
+    let dir = project(CONFIG, "a.json", json);
+    std::fs::write(
+        dir.path().join("data/b.csv"),
+        "timestamp,metric,value\n2026-11-01T00:59:00Z,errors_5xx,1\n",
+    )
+    .unwrap();
+    let out = report(dir.path(), &["--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("PartialData"), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s = &v["slos"][0];
+    assert_eq!(s["good"], 199.0);
+    assert_eq!(s["total"], 200.0);
+    assert_eq!(s["sli"], 0.995);
+    assert_eq!(v["as_of"], "2026-11-01T01:00:00Z");
+}
+
+#[test]
+fn as_of_inside_a_period_is_floored_and_said() {
+    let dir = project(CONFIG, "a.csv", "timestamp,metric,value\n2026-11-01T00:10:00Z,requests,1\n");
+    let out = slo()
+        .arg("report")
+        .arg("--config")
+        .arg(dir.path().join("slo.yaml"))
+        .args(["--as-of", "2026-11-01T01:00:30+00:00", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["as_of"], "2026-11-01T01:00:00Z");
+    assert_eq!(v["as_of_requested"], "2026-11-01T01:00:30Z");
+}
+
+const CHECK_CONFIG: &str = "version: 1
+service: fixture
+source: { type: files, path: data }
+metrics:
+  requests: { namespace: N, name: R, stat: Sum }
+  errors_5xx: { namespace: N, name: E, stat: Sum }
+slos:
+  - { name: fine, objective: 50%, window: 1h, sli: { bad: errors_5xx, total: requests } }
+  - { name: broken, objective: 99.9%, window: 1h, sli: { bad: errors_5xx, total: requests } }
+";
+
+fn check(dir: &Path, extra: &[&str], summary: Option<&Path>) -> std::process::Output {
+    let mut c = slo();
+    if let Some(s) = summary {
+        c.env("GITHUB_STEP_SUMMARY", s);
+    }
+    c.arg("check")
+        .arg("--config")
+        .arg(dir.join("slo.yaml"))
+        .args(["--as-of", "2026-11-01T01:00:00Z"])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn check_fails_on_breach_and_passes_otherwise() {
+    // 1 % errors: `broken` (99.9 %) is breached, `fine` (50 %) is not.
+    let mut csv = String::from("timestamp,metric,value\n");
+    for m in 0..60 {
+        csv.push_str(&format!("2026-11-01T00:{m:02}:00Z,requests,100\n2026-11-01T00:{m:02}:00Z,errors_5xx,1\n"));
+    }
+    let dir = project(CHECK_CONFIG, "a.csv", &csv);
+    let summary = dir.path().join("summary.md");
+    std::fs::write(&summary, "earlier step\n").unwrap();
+    let out = check(dir.path(), &[], Some(&summary));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("FAIL  broken"), "{text}");
+    assert!(text.contains("pass  fine"), "{text}");
+    assert!(text.contains("[breached, alert:page, alert:ticket]"), "{text}");
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(md.starts_with("earlier step\n"), "appended, not replaced");
+    assert!(md.contains("| [broken](#broken)"), "{md}");
+
+    // Only warnings fail: `broken` is breached, not warning → pass.
+    let out = check(dir.path(), &["--fail-on", "warning"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    // A severity that does not fire passes.
+    let out = check(dir.path(), &["--fail-on", "alert:ticket"], None);
+    assert_eq!(out.status.code(), Some(1), "the ticket alert fires too: {}", stdout(&out));
+    let out = check(dir.path(), &["--fail-on", "alert:nonexistent"], None);
+    assert_eq!(out.status.code(), Some(0));
+
+    let out = check(dir.path(), &["--format", "json"], None);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["pass"], false);
+    assert_eq!(v["failing"][0]["name"], "broken");
+    assert_eq!(v["slos"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn check_no_data_fails_only_when_asked() {
+    let dir = project(CHECK_CONFIG, "a.csv", "timestamp,metric,value\n");
+    let out = check(dir.path(), &[], None);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stderr(&out).contains("warning: metric `requests` is in no data file"));
+    let out = check(dir.path(), &["--fail-on", "no-data"], None);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn report_out_writes_markdown_and_json_atomically() {
+    let mut csv = String::from("timestamp,metric,value\n");
+    for m in 0..60 {
+        csv.push_str(&format!("2026-11-01T00:{m:02}:00Z,requests,100\n"));
+    }
+    let config = CONFIG.replace("name: availability", "name: \"avail|ability\\nx\"");
+    let dir = project(&config, "a.csv", &csv);
+    let out_dir = dir.path().join("out");
+    let out = report(dir.path(), &["--out", out_dir.to_str().unwrap(), "--format", "markdown"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let md = std::fs::read_to_string(out_dir.join("report.md")).unwrap();
+    assert_eq!(md, stdout(&out), "stdout and report.md hold the same page");
+    assert!(md.contains("avail\\|ability x"), "a | in a name is escaped: {md}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("report.json")).unwrap()).unwrap();
+    assert_eq!(json["slos"][0]["name"], "avail|ability\nx");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+/// The repository's own slo.yaml and sample: the README's first command.
+#[test]
+fn the_embedded_default_reports() {
+    let out = slo()
+        .current_dir(repo())
+        .args(["report", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["service"], "wwhd-backend");
+    assert_eq!(v["as_of"], "2026-11-23T00:00:00Z");
+    let slos = v["slos"].as_array().unwrap();
+    assert_eq!(slos.len(), 5);
+    for s in slos {
+        assert!(s["sli"].as_f64().is_some(), "{}", s["name"]);
+        assert_eq!(s["series"].as_array().unwrap().len(), 169);
+        for k in ["5m", "30m", "1h", "6h", "1d", "3d"] {
+            assert!(s["burn_rates"].get(k).is_some());
+        }
+    }
+    let table = slo().current_dir(repo()).arg("report").output().unwrap();
+    assert_eq!(table.status.code(), Some(0));
+    assert!(stdout(&table).contains("availability"));
+    assert!(!stdout(&table).contains('\x1b'), "no colour when stdout is not a terminal");
+}
