@@ -35,12 +35,24 @@ fn every_bad_config_fixture_exits_2_with_its_message() {
             .lines()
             .filter_map(|l| l.strip_prefix("# expect: "))
             .collect();
-        assert!(!expects.is_empty(), "{} has no # expect: line", path.display());
-        let out = slo().arg("validate").arg("--config").arg(&path).output().unwrap();
+        assert!(
+            !expects.is_empty(),
+            "{} has no # expect: line",
+            path.display()
+        );
+        let out = slo()
+            .arg("validate")
+            .arg("--config")
+            .arg(&path)
+            .output()
+            .unwrap();
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{}: {err}", path.display());
         let name = path.file_name().unwrap().to_str().unwrap();
-        assert!(err.contains(name), "{name}: the error must name the file: {err}");
+        assert!(
+            err.contains(name),
+            "{name}: the error must name the file: {err}"
+        );
         for e in expects {
             assert!(err.contains(e), "{name}: expected `{e}` in: {err}");
         }
@@ -64,7 +76,10 @@ fn validate_accepts_the_repository_config() {
 
 #[test]
 fn a_missing_config_exits_2_with_a_hint() {
-    let out = slo().args(["validate", "--config", "/nonexistent/slo.yaml"]).output().unwrap();
+    let out = slo()
+        .args(["validate", "--config", "/nonexistent/slo.yaml"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("/nonexistent/slo.yaml"));
     assert!(stderr(&out).contains("hint"));
@@ -135,7 +150,10 @@ fn cli_json(ids: &[(&str, &[&str], &str)]) -> String {
             )
         })
         .collect();
-    format!("{{\"MetricDataResults\": [{}], \"Messages\": []}}", results.join(", "))
+    format!(
+        "{{\"MetricDataResults\": [{}], \"Messages\": []}}",
+        results.join(", ")
+    )
 }
 
 /// Each bad data file exits 3 with a message naming the file, the metric and the time.
@@ -230,7 +248,11 @@ fn a_missing_data_directory_exits_3() {
 
 #[test]
 fn duplicates_across_files_name_both_files() {
-    let dir = project(CONFIG, "a.csv", "timestamp,metric,value\n2026-11-01T00:10:00Z,requests,1\n");
+    let dir = project(
+        CONFIG,
+        "a.csv",
+        "timestamp,metric,value\n2026-11-01T00:10:00Z,requests,1\n",
+    );
     std::fs::write(
         dir.path().join("data/b.csv"),
         "timestamp,metric,value\n2026-11-01T00:10:00Z,requests,1\n",
@@ -265,7 +287,11 @@ fn json_csv_and_status_warnings() {
 
 #[test]
 fn as_of_inside_a_period_is_floored_and_said() {
-    let dir = project(CONFIG, "a.csv", "timestamp,metric,value\n2026-11-01T00:10:00Z,requests,1\n");
+    let dir = project(
+        CONFIG,
+        "a.csv",
+        "timestamp,metric,value\n2026-11-01T00:10:00Z,requests,1\n",
+    );
     let out = slo()
         .arg("report")
         .arg("--config")
@@ -309,7 +335,9 @@ fn check_fails_on_breach_and_passes_otherwise() {
     // 1 % errors: `broken` (99.9 %) is breached, `fine` (50 %) is not.
     let mut csv = String::from("timestamp,metric,value\n");
     for m in 0..60 {
-        csv.push_str(&format!("2026-11-01T00:{m:02}:00Z,requests,100\n2026-11-01T00:{m:02}:00Z,errors_5xx,1\n"));
+        csv.push_str(&format!(
+            "2026-11-01T00:{m:02}:00Z,requests,100\n2026-11-01T00:{m:02}:00Z,errors_5xx,1\n"
+        ));
     }
     let dir = project(CHECK_CONFIG, "a.csv", &csv);
     let summary = dir.path().join("summary.md");
@@ -319,7 +347,10 @@ fn check_fails_on_breach_and_passes_otherwise() {
     let text = stdout(&out);
     assert!(text.contains("FAIL  broken"), "{text}");
     assert!(text.contains("pass  fine"), "{text}");
-    assert!(text.contains("[breached, alert:page, alert:ticket]"), "{text}");
+    assert!(
+        text.contains("[breached, alert:page, alert:ticket]"),
+        "{text}"
+    );
     let md = std::fs::read_to_string(&summary).unwrap();
     assert!(md.starts_with("earlier step\n"), "appended, not replaced");
     assert!(md.contains("| [broken](#broken)"), "{md}");
@@ -329,7 +360,12 @@ fn check_fails_on_breach_and_passes_otherwise() {
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     // A severity that does not fire passes.
     let out = check(dir.path(), &["--fail-on", "alert:ticket"], None);
-    assert_eq!(out.status.code(), Some(1), "the ticket alert fires too: {}", stdout(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the ticket alert fires too: {}",
+        stdout(&out)
+    );
     let out = check(dir.path(), &["--fail-on", "alert:nonexistent"], None);
     assert_eq!(out.status.code(), Some(0));
 
@@ -359,13 +395,20 @@ fn report_out_writes_markdown_and_json_atomically() {
     let config = CONFIG.replace("name: availability", "name: \"avail|ability\\nx\"");
     let dir = project(&config, "a.csv", &csv);
     let out_dir = dir.path().join("out");
-    let out = report(dir.path(), &["--out", out_dir.to_str().unwrap(), "--format", "markdown"]);
+    let out = report(
+        dir.path(),
+        &["--out", out_dir.to_str().unwrap(), "--format", "markdown"],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let md = std::fs::read_to_string(out_dir.join("report.md")).unwrap();
     assert_eq!(md, stdout(&out), "stdout and report.md hold the same page");
-    assert!(md.contains("avail\\|ability x"), "a | in a name is escaped: {md}");
+    assert!(
+        md.contains("avail\\|ability x"),
+        "a | in a name is escaped: {md}"
+    );
     let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out_dir.join("report.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("report.json")).unwrap())
+            .unwrap();
     assert_eq!(json["slos"][0]["name"], "avail|ability\nx");
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
@@ -399,5 +442,8 @@ fn the_embedded_default_reports() {
     let table = slo().current_dir(repo()).arg("report").output().unwrap();
     assert_eq!(table.status.code(), Some(0));
     assert!(stdout(&table).contains("availability"));
-    assert!(!stdout(&table).contains('\x1b'), "no colour when stdout is not a terminal");
+    assert!(
+        !stdout(&table).contains('\x1b'),
+        "no colour when stdout is not a terminal"
+    );
 }

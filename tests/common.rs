@@ -10,9 +10,7 @@ pub fn ts(s: &str) -> i64 {
 
 /// A metric block for slo.yaml.
 pub fn metric(name: &str, period: i64) -> String {
-    format!(
-        "  {name}: {{ namespace: Test, name: {name}, stat: Sum, period: {period} }}\n"
-    )
+    format!("  {name}: {{ namespace: Test, name: {name}, stat: Sum, period: {period} }}\n")
 }
 
 /// slo.yaml text with the given metrics block and SLO list.

@@ -7,7 +7,11 @@ use slo::series::DataSet;
 const T: &str = "2026-11-24T00:00:00Z";
 
 /// 30 days at 10,000 requests a minute; errors a minute given by `bad(t)`.
-fn availability(objective: &str, bad: impl Fn(i64) -> Option<f64>, extra: &str) -> slo::compute::Report {
+fn availability(
+    objective: &str,
+    bad: impl Fn(i64) -> Option<f64>,
+    extra: &str,
+) -> slo::compute::Report {
     let t = ts(T);
     let y = yaml(
         &(metric("requests", 60) + &metric("errors", 60)),
@@ -15,7 +19,10 @@ fn availability(objective: &str, bad: impl Fn(i64) -> Option<f64>, extra: &str) 
         extra,
     );
     let mut d = DataSet::new();
-    d.insert("requests".into(), series(t - 40 * 86_400, t, 60, |_| Some(10_000.0)));
+    d.insert(
+        "requests".into(),
+        series(t - 40 * 86_400, t, 60, |_| Some(10_000.0)),
+    );
     d.insert("errors".into(), series(t - 40 * 86_400, t, 60, bad));
     run(&y, d, t)
 }
@@ -117,7 +124,11 @@ fn breached_and_warning_status() {
     let s = slo(&r, "a");
     assert_eq!(s.status, Status::Breached);
     assert!(s.sli.unwrap() < 0.999);
-    let r = availability("99.9%", |x| (x >= t - 86_400).then_some(151.0), "warning_below: 40%\n");
+    let r = availability(
+        "99.9%",
+        |x| (x >= t - 86_400).then_some(151.0),
+        "warning_below: 40%\n",
+    );
     assert_eq!(slo(&r, "a").status, Status::Ok);
 }
 
@@ -189,9 +200,11 @@ fn no_events_is_no_data() {
 #[test]
 fn timeslices_with_each_missing_policy() {
     let t = ts(T);
-    for (policy, good, total, bad_minutes) in
-        [("ignore", 50.0, 55.0, 5.0), ("good", 55.0, 60.0, 5.0), ("bad", 50.0, 60.0, 10.0)]
-    {
+    for (policy, good, total, bad_minutes) in [
+        ("ignore", 50.0, 55.0, 5.0),
+        ("good", 55.0, 60.0, 5.0),
+        ("bad", 50.0, 60.0, 10.0),
+    ] {
         let y = yaml(
             &metric("p95", 60),
             &format!("  - {{ name: l, objective: 90%, window: 1h, sli: {{ timeslice: {{ metric: p95, op: \"<\", threshold: 2, missing: {policy} }} }} }}\n"),
@@ -242,10 +255,15 @@ fn per_second_and_ratio_slices() {
     // 6,000 a minute is exactly 100/s: not > 100. 6,060 is.
     d.insert(
         "req".into(),
-        series(t - 3600, t, 60, |x| Some(if x < t - 1800 { 6_000.0 } else { 6_060.0 })),
+        series(t - 3600, t, 60, |x| {
+            Some(if x < t - 1800 { 6_000.0 } else { 6_060.0 })
+        }),
     );
     // 60 errors of 6,000 is exactly 1 %: not < 1 %.
-    d.insert("err".into(), series(t - 3600, t, 60, |x| (x < t - 1800).then_some(60.0)));
+    d.insert(
+        "err".into(),
+        series(t - 3600, t, 60, |x| (x < t - 1800).then_some(60.0)),
+    );
     let r = run(&y, d, t);
     close(slo(&r, "rps").good, 30.0);
     close(slo(&r, "rps").total, 60.0);
@@ -263,11 +281,18 @@ fn calendar_month_scales_alert_windows_exactly() {
         "",
     );
     let mut d = DataSet::new();
-    d.insert("total".into(), series(t - 40 * 86_400, t, 60, |_| Some(100.0)));
+    d.insert(
+        "total".into(),
+        series(t - 40 * 86_400, t, 60, |_| Some(100.0)),
+    );
     let r = run(&y, d, t);
     let s = slo(&r, "m");
     assert_eq!(s.window, "month");
-    let w: Vec<(&str, &str)> = s.alerts.iter().map(|a| (a.long.as_str(), a.short.as_str())).collect();
+    let w: Vec<(&str, &str)> = s
+        .alerts
+        .iter()
+        .map(|a| (a.long.as_str(), a.short.as_str()))
+        .collect();
     assert_eq!(w, vec![("62m", "6m"), ("372m", "31m"), ("4464m", "372m")]);
     // The budget counts the whole month; the SLI only its first 14 days.
     close(s.error_budget.budget_minutes, 44.64);
@@ -286,11 +311,17 @@ fn rolling_windows_other_than_30d_scale_alerts() {
     let mut d = DataSet::new();
     d.insert("total".into(), series(t - 86_400, t, 60, |_| Some(100.0)));
     let r = run(&y, d, t);
-    let w: Vec<(&str, &str)> =
-        slo(&r, "w").alerts.iter().map(|a| (a.long.as_str(), a.short.as_str())).collect();
+    let w: Vec<(&str, &str)> = slo(&r, "w")
+        .alerts
+        .iter()
+        .map(|a| (a.long.as_str(), a.short.as_str()))
+        .collect();
     assert_eq!(w, vec![("14m", "2m"), ("84m", "7m"), ("1008m", "84m")]);
-    let d: Vec<(&str, &str)> =
-        slo(&r, "d").alerts.iter().map(|a| (a.long.as_str(), a.short.as_str())).collect();
+    let d: Vec<(&str, &str)> = slo(&r, "d")
+        .alerts
+        .iter()
+        .map(|a| (a.long.as_str(), a.short.as_str()))
+        .collect();
     assert_eq!(d, vec![("2m", "1m"), ("12m", "1m"), ("144m", "12m")]);
 }
 
@@ -303,9 +334,15 @@ fn lookbacks_reach_before_the_window() {
         "",
     );
     let mut d = DataSet::new();
-    d.insert("total".into(), series(t - 3 * 86_400, t, 60, |_| Some(100.0)));
+    d.insert(
+        "total".into(),
+        series(t - 3 * 86_400, t, 60, |_| Some(100.0)),
+    );
     // 2 % errors on the day before the window, none inside it.
-    d.insert("bad".into(), series(t - 2 * 86_400, t - 86_400, 60, |_| Some(2.0)));
+    d.insert(
+        "bad".into(),
+        series(t - 2 * 86_400, t - 86_400, 60, |_| Some(2.0)),
+    );
     let r = run(&y, d, t);
     let s = slo(&r, "d");
     close_opt(s.sli, 1.0);
@@ -318,7 +355,9 @@ fn lookbacks_reach_before_the_window() {
 fn expressions_fill_missing_operands_with_zero() {
     let t = ts(T);
     let y = yaml(
-        &(metric("requests", 60) + &metric("errors", 60) + "  good: { expression: requests - errors }\n"),
+        &(metric("requests", 60)
+            + &metric("errors", 60)
+            + "  good: { expression: requests - errors }\n"),
         "  - { name: e, objective: 99%, window: 1h, sli: { good: good, total: requests } }\n",
         "",
     );
@@ -341,7 +380,10 @@ fn window_bounds_are_half_open() {
     );
     let mut d = DataSet::new();
     // Points at T - 1h (in) and at T (out: it covers [T, T+60)).
-    d.insert("total".into(), TimeSeriesExt::points(&[(t - 3600, 10.0), (t, 1000.0)]));
+    d.insert(
+        "total".into(),
+        TimeSeriesExt::points(&[(t - 3600, 10.0), (t, 1000.0)]),
+    );
     let r = run(&y, d, t);
     close(slo(&r, "h").total, 10.0);
 }

@@ -190,7 +190,7 @@ pub async fn handle(
         tokio::time::sleep(delay).await;
     }
     if decision.throttle {
-        return aws_error(StatusCode::BAD_REQUEST, "Busy", "Rate exceeded");
+        return aws_error(StatusCode::BAD_REQUEST, "Throttling", "Rate exceeded");
     }
     match decision.fail {
         Some(503) => {

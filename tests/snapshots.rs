@@ -1,0 +1,91 @@
+//! Snapshots of every output format on one small, deterministic report: a change
+//! in a table, the Markdown page or the JSON contract shows up as a diff.
+
+use crate::common::*;
+use slo::compute::{evaluate, EvalOptions, Report};
+use slo::report::{renderer, Format};
+use slo::series::DataSet;
+use std::path::Path;
+
+fn report() -> Report {
+    let t = ts("2026-11-24T00:00:00Z");
+    let y = yaml(
+        &(metric("requests", 60) + &metric("errors", 60) + &metric("p95", 60)
+            + "  good: { expression: requests - errors }\n"),
+        "  - { name: availability, objective: 99.9%, window: 30d, sli: { good: good, total: requests } }
+  - { name: error|rate, objective: 99%, calendar: week, sli: { bad: errors, total: requests } }
+  - { name: latency, objective: 95%, window: 1d, sli: { timeslice: { metric: p95, op: \"<\", threshold: 2, missing: bad } } }
+  - { name: empty, objective: 99%, window: 1h, sli: { bad: errors, total: p95 } }
+",
+        "",
+    );
+    let cfg = slo::config::parse(Path::new("slo.yaml"), &y).unwrap();
+    let mut d = DataSet::new();
+    d.insert(
+        "requests".into(),
+        series(t - 31 * 86_400, t, 60, |x| {
+            Some(1_000.0 + (x / 60 % 7) as f64)
+        }),
+    );
+    d.insert(
+        "errors".into(),
+        series(t - 31 * 86_400, t, 60, |x| {
+            if x >= t - 2 * 3600 {
+                Some(30.0)
+            } else if x % 3600 == 0 {
+                Some(5.0)
+            } else {
+                None
+            }
+        }),
+    );
+    d.insert(
+        "p95".into(),
+        series(t - 86_400 + 3600, t, 60, |x| {
+            Some(if x >= t - 1800 { 2.5 } else { 0.4 })
+        }),
+    );
+    // p95 stops an hour before T for the `empty` SLO's total.
+    let mut empty = d["p95"].clone();
+    let keep = empty.ts.iter().position(|x| *x >= t - 3600).unwrap();
+    empty.ts.truncate(keep);
+    empty.vs.truncate(keep);
+    d.insert("p95".into(), empty);
+    evaluate(
+        &cfg,
+        &d,
+        &EvalOptions {
+            as_of: t,
+            as_of_requested: None,
+            series_range: 4 * 3600,
+            series_step: 3600,
+        },
+    )
+    .unwrap()
+}
+
+fn render(f: Format) -> String {
+    String::from_utf8(renderer(f, false).render(&report())).unwrap()
+}
+
+#[test]
+fn table() {
+    insta::assert_snapshot!(render(Format::Table));
+}
+
+#[test]
+fn markdown() {
+    insta::assert_snapshot!(render(Format::Markdown));
+}
+
+#[test]
+fn json() {
+    insta::assert_snapshot!(render(Format::Json));
+}
+
+#[test]
+fn coloured_table_marks_status() {
+    let s = String::from_utf8(renderer(Format::Table, true).render(&report())).unwrap();
+    assert!(s.contains("\x1b[1;31mBREACHED\x1b[0m"), "{s}");
+    assert!(s.contains("\x1b[90mno data\x1b[0m"), "{s}");
+}
