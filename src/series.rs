@@ -32,6 +32,36 @@ impl TimeSeries {
         })
     }
 
+    /// Builds a series from columns in any order; `Err(t)` names a duplicated timestamp.
+    pub fn from_columns(ts: Vec<i64>, vs: Vec<f64>) -> Result<TimeSeries, i64> {
+        debug_assert_eq!(ts.len(), vs.len());
+        if ts.windows(2).all(|w| w[0] < w[1]) {
+            return Ok(TimeSeries { ts, vs });
+        }
+        if ts.windows(2).all(|w| w[0] > w[1]) {
+            // Newest first, as `aws cloudwatch get-metric-data` prints by default.
+            let (mut ts, mut vs) = (ts, vs);
+            ts.reverse();
+            vs.reverse();
+            return Ok(TimeSeries { ts, vs });
+        }
+        TimeSeries::from_points(ts.into_iter().zip(vs).collect())
+    }
+
+    /// Appends the points of another series (in any order); `Err(t)` names a duplicate.
+    pub fn merge(self, other: TimeSeries) -> Result<TimeSeries, i64> {
+        if other.is_empty() {
+            return Ok(self);
+        }
+        if self.is_empty() {
+            return Ok(other);
+        }
+        let (mut ts, mut vs) = (self.ts, self.vs);
+        ts.extend(other.ts);
+        vs.extend(other.vs);
+        TimeSeries::from_columns(ts, vs)
+    }
+
     /// The end of the newest period: the newest timestamp plus `period`.
     pub fn end(&self, period: i64) -> Option<i64> {
         self.ts.last().map(|t| t + period)
@@ -62,5 +92,10 @@ mod tests {
             Err(60)
         );
         assert_eq!(fmt_time(0), "1970-01-01T00:00:00Z");
+        let s = TimeSeries::from_columns(vec![120, 60, 0], vec![3.0, 2.0, 1.0]).unwrap();
+        assert_eq!((s.ts.clone(), s.vs.clone()), (vec![0, 60, 120], vec![1.0, 2.0, 3.0]));
+        let m = s.clone().merge(TimeSeries::from_columns(vec![180], vec![4.0]).unwrap()).unwrap();
+        assert_eq!(m.ts, vec![0, 60, 120, 180]);
+        assert_eq!(s.clone().merge(s), Err(0));
     }
 }

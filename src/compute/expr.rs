@@ -50,12 +50,9 @@ impl<'a> Resolver<'a> {
 
 /// Evaluates `expr` on the union of its operands' timestamps.
 pub fn evaluate(expr: &Expr, operands: &[(String, std::rc::Rc<TimeSeries>)]) -> TimeSeries {
-    let mut ts: Vec<i64> = operands
+    let ts = operands
         .iter()
-        .flat_map(|(_, s)| s.ts.iter().copied())
-        .collect();
-    ts.sort_unstable();
-    ts.dedup();
+        .fold(Vec::new(), |acc, (_, s)| union(&acc, &s.ts));
     let aligned: HashMap<&str, Vec<f64>> = operands
         .iter()
         .map(|(name, s)| {
@@ -79,6 +76,38 @@ pub fn evaluate(expr: &Expr, operands: &[(String, std::rc::Rc<TimeSeries>)]) -> 
         }
     }
     TimeSeries { ts: ots, vs: ovs }
+}
+
+/// The sorted union of two sorted, duplicate-free lists, in one pass.
+fn union(a: &[i64], b: &[i64]) -> Vec<i64> {
+    if a.is_empty() {
+        return b.to_vec();
+    }
+    if a == b {
+        return a.to_vec();
+    }
+    let mut out = Vec::with_capacity(a.len().max(b.len()));
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => {
+                out.push(a[i]);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push(b[j]);
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                out.push(a[i]);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
 }
 
 fn eval(e: &Expr, cols: &HashMap<&str, Vec<f64>>, n: usize) -> Vec<f64> {

@@ -11,7 +11,6 @@ pub mod index;
 pub mod window;
 
 use crate::error::Result;
-use crate::exact::rat;
 use crate::model::{Config, Sli, Slo};
 use crate::series::{fmt_time, DataSet};
 use index::{Numerator, RatioIndex, SliceIndex, ONE};
@@ -125,12 +124,19 @@ pub struct EvalOptions {
 
 /// Evaluates every SLO of `cfg` on `data` at `opts.as_of`.
 pub fn evaluate(cfg: &Config, data: &DataSet, opts: &EvalOptions) -> Result<Report> {
-    let mut resolver = expr::Resolver::new(cfg, data);
-    let mut slos = Vec::with_capacity(cfg.slos.len());
-    for slo in &cfg.slos {
-        let mut ix = Indexed::build(slo, &mut resolver)?;
-        slos.push(evaluate_slo(cfg, slo, &mut ix, opts));
-    }
+    use rayon::prelude::*;
+    // SLOs are independent: each builds its index (and its expressions) on its
+    // own thread and drops it when done, so memory holds the data plus one index
+    // per core.
+    let slos = cfg
+        .slos
+        .par_iter()
+        .map(|slo| {
+            let mut resolver = expr::Resolver::new(cfg, data);
+            let mut ix = Indexed::build(slo, &mut resolver)?;
+            Ok(evaluate_slo(cfg, slo, &mut ix, opts))
+        })
+        .collect::<Result<Vec<_>>>()?;
     Ok(Report {
         service: cfg.service.clone(),
         as_of: fmt_time(opts.as_of),
@@ -336,7 +342,7 @@ fn evaluate_slo(cfg: &Config, slo: &Slo, ix: &mut Indexed, opts: &EvalOptions) -
         _ => None,
     };
 
-    let series = series(slo, ix, opts, cfg);
+    let series = series(slo, ix, opts);
 
     SloReport {
         name: slo.name.clone(),
@@ -401,8 +407,7 @@ fn exhaustion_time(t: i64, secs: f64) -> Option<String> {
 }
 
 /// The SLI and the remaining budget of the window ending at each step.
-fn series(slo: &Slo, ix: &mut Indexed, opts: &EvalOptions, cfg: &Config) -> Vec<SeriesPoint> {
-    let _ = cfg;
+fn series(slo: &Slo, ix: &mut Indexed, opts: &EvalOptions) -> Vec<SeriesPoint> {
     if opts.series_step <= 0 || opts.series_range <= 0 {
         return Vec::new();
     }
@@ -435,9 +440,4 @@ fn series(slo: &Slo, ix: &mut Indexed, opts: &EvalOptions, cfg: &Config) -> Vec<
             }
         })
         .collect()
-}
-
-#[doc(hidden)]
-pub fn _exact_of(v: f64) -> BigRational {
-    rat(v)
 }

@@ -11,17 +11,25 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-/// Points of one metric from one file.
-type Chunks = HashMap<String, Vec<(i64, f64)>>;
+/// The points of each metric in one file, in file order: `(timestamps, values)`.
+type Chunks = HashMap<String, (Vec<i64>, Vec<f64>)>;
 
-/// Reads every data file under `path` and returns the needed metrics' series.
+/// Reads every data file under `path` (in parallel) and returns the needed
+/// metrics' series.
 pub fn load(path: &Path, needed: &[&Metric]) -> Result<DataSet> {
+    use rayon::prelude::*;
     let files = data_files(path)?;
     let names: Vec<&str> = needed.iter().map(|m| m.name.as_str()).collect();
-    let mut found: HashMap<String, Vec<(usize, Vec<(i64, f64)>)>> = HashMap::new();
-    for (i, f) in files.iter().enumerate() {
-        for (metric, pts) in read_file(f, &names)? {
-            found.entry(metric).or_default().push((i, pts));
+    let read: Vec<Chunks> = files
+        .par_iter()
+        .map(|f| read_file(f, &names))
+        .collect::<Result<_>>()?;
+    let mut found: HashMap<&str, Vec<(usize, (Vec<i64>, Vec<f64>))>> = HashMap::new();
+    for (i, chunks) in read.into_iter().enumerate() {
+        for (metric, cols) in chunks {
+            if let Some(name) = names.iter().find(|n| **n == metric) {
+                found.entry(name).or_default().push((i, cols));
+            }
         }
     }
     let mut out = DataSet::new();
@@ -33,21 +41,21 @@ pub fn load(path: &Path, needed: &[&Metric]) -> Result<DataSet> {
                 path.display()
             ));
         }
-        let origin: Vec<usize> = chunks.iter().map(|c| c.0).collect();
-        let points: Vec<(i64, f64)> = chunks.into_iter().flat_map(|c| c.1).collect();
-        let series = TimeSeries::from_points(points).map_err(|t| {
-            let where_: Vec<String> = origin
-                .iter()
-                .map(|i| files[*i].display().to_string())
-                .collect::<std::collections::BTreeSet<_>>()
-                .into_iter()
-                .collect();
+        let duplicate = |files_: &[usize], t: i64| {
+            let list: std::collections::BTreeSet<String> =
+                files_.iter().map(|i| files[*i].display().to_string()).collect();
             Error::data(format!(
                 "{}: metric `{name}` has two points at {}",
-                where_.join(" and "),
+                list.into_iter().collect::<Vec<_>>().join(" and "),
                 fmt_time(t)
             ))
-        })?;
+        };
+        let origin: Vec<usize> = chunks.iter().map(|c| c.0).collect();
+        let mut series = TimeSeries::default();
+        for (i, (ts, vs)) in chunks {
+            let s = TimeSeries::from_columns(ts, vs).map_err(|t| duplicate(&[i], t))?;
+            series = series.merge(s).map_err(|t| duplicate(&origin, t))?;
+        }
         out.insert(name.to_string(), series);
     }
     Ok(out)
@@ -245,8 +253,9 @@ fn read_json(path: &Path, bytes: &[u8], names: &[&str]) -> Result<Chunks> {
                 m.value.as_deref().unwrap_or("")
             ));
         }
-        let pts = out.entry(r.id.clone()).or_default();
-        pts.reserve(r.values.len());
+        let (tcol, vcol) = out.entry(r.id.clone()).or_default();
+        tcol.reserve(r.values.len());
+        vcol.reserve(r.values.len());
         for (ts, v) in r.timestamps.iter().zip(r.values) {
             let t = parse_timestamp(ts).ok_or_else(|| {
                 Error::data(format!(
@@ -255,7 +264,8 @@ fn read_json(path: &Path, bytes: &[u8], names: &[&str]) -> Result<Chunks> {
                     r.id
                 ))
             })?;
-            pts.push((t, check_value(path, &r.id, t, v)?));
+            tcol.push(t);
+            vcol.push(check_value(path, &r.id, t, v)?);
         }
     }
     Ok(out)
@@ -347,9 +357,9 @@ fn read_csv(path: &Path, names: &[&str]) -> Result<Chunks> {
                 fmt_time(t)
             ))
         })?;
-        out.entry(metric.to_string())
-            .or_default()
-            .push((t, check_value(path, metric, t, v)?));
+        let (tcol, vcol) = out.entry(metric.to_string()).or_default();
+        tcol.push(t);
+        vcol.push(check_value(path, metric, t, v)?);
     }
     Ok(out)
 }
@@ -390,7 +400,11 @@ fn read_parquet(path: &Path, names: &[&str]) -> Result<Chunks> {
                 .i64()
                 .map_err(|e| bad(e.to_string()))?
                 .clone();
-            phys.iter().map(|v| v.map(|v| v.div_euclid(div))).collect()
+            if phys.null_count() == 0 {
+                phys.into_no_null_iter().map(|v| Some(v.div_euclid(div))).collect()
+            } else {
+                phys.iter().map(|v| v.map(|v| v.div_euclid(div))).collect()
+            }
         }
         DataType::String => tcol
             .str()
@@ -428,35 +442,44 @@ fn read_parquet(path: &Path, names: &[&str]) -> Result<Chunks> {
         .cast(&DataType::Float64)
         .map_err(|e| bad(e.to_string()))?;
     let values = values.f64().map_err(|e| bad(e.to_string()))?;
+    // Rows of one metric usually stand together: find the runs, then copy
+    // each kept run's columns at once.
+    let values: Vec<Option<f64>> = if values.null_count() == 0 {
+        values.into_no_null_iter().map(Some).collect()
+    } else {
+        values.iter().collect()
+    };
     let mut out = Chunks::new();
-    let mut last: Option<(&str, bool)> = None;
-    for (i, ((m, t), v)) in metric.iter().zip(seconds).zip(values.iter()).enumerate() {
+    let n = metric.len();
+    let mut names_iter = metric.iter().enumerate().peekable();
+    while let Some((start, m)) = names_iter.next() {
         let Some(m) = m else {
-            return Err(bad(format!("row {i}: the metric is null")));
+            return Err(bad(format!("row {start}: the metric is null")));
         };
-        let keep = match last {
-            Some((name, keep)) if name == m => keep,
-            _ => {
-                let keep = names.contains(&m);
-                last = Some((m, keep));
-                keep
+        let mut end = start + 1;
+        while let Some((_, Some(next))) = names_iter.peek() {
+            if *next != m {
+                break;
             }
-        };
-        if !keep {
+            names_iter.next();
+            end += 1;
+        }
+        if end > n || !names.contains(&m) {
             continue;
         }
-        let Some(t) = t else {
-            return Err(bad(format!("row {i}: metric `{m}` has a null timestamp")));
-        };
-        let Some(v) = v else {
-            return Err(bad(format!(
-                "metric `{m}` at {}: the value is null",
-                fmt_time(t)
-            )));
-        };
-        out.entry(m.to_string())
-            .or_default()
-            .push((t, check_value(path, m, t, v)?));
+        let (tcol, vcol) = out.entry(m.to_string()).or_default();
+        tcol.reserve(end - start);
+        vcol.reserve(end - start);
+        for i in start..end {
+            let Some(t) = seconds[i] else {
+                return Err(bad(format!("row {i}: metric `{m}` has a null timestamp")));
+            };
+            let Some(v) = values[i] else {
+                return Err(bad(format!("metric `{m}` at {}: the value is null", fmt_time(t))));
+            };
+            tcol.push(t);
+            vcol.push(check_value(path, m, t, v)?);
+        }
     }
     Ok(out)
 }

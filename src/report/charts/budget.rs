@@ -1,0 +1,263 @@
+//! The error-budget burn-down: the budget left (1 = all of it, below 0 =
+//! overspent) over the series, the 0 line, the warning level, and the forecast
+//! exhaustion as a dashed projection from the last point to 0.
+
+use super::style::{self, font, label, Look, DATA, OBJECTIVE};
+use super::{Chart, ChartError, Frame, SloChart};
+use crate::compute::SloReport;
+use crate::report::fmt;
+use plotters::backend::DrawingBackend;
+use plotters::chart::ChartBuilder;
+use plotters::coord::combinators::BindKeyPoints;
+use plotters::coord::Shift;
+use plotters::drawing::DrawingArea;
+use plotters::element::{Circle, DashedPathElement, Rectangle};
+use plotters::series::LineSeries;
+use plotters::style::text_anchor::{HPos, VPos};
+use plotters::style::Color;
+
+/// What the burn-down shows, computed without drawing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BudgetAxes {
+    /// Epoch seconds: the series' start, and its end or, with a forecast, later.
+    pub x: (f64, f64),
+    /// The budget ratio range (always holds 0, 1 and the warning level).
+    pub y: (f64, f64),
+    /// The end of the series (T): where the "now" marker goes when x extends past it.
+    pub now: f64,
+    /// The last point with data.
+    pub last: (f64, f64),
+    /// The forecast exhaustion time (epoch seconds), when after the last point.
+    pub exhaustion: Option<f64>,
+    /// Where the dashed projection ends: `(exhaustion, 0)` when it is within
+    /// the x range, else the projection's value at the right edge.
+    pub projection_end: Option<(f64, f64)>,
+}
+
+/// The burn-down's axes and projection; `None` when no point has data.
+///
+/// With a forecast the x range extends to the exhaustion time when that is at
+/// most one series span after T; further out, it extends by a quarter of the
+/// span and the projection stops at the right edge (the date is labelled there).
+pub fn budget_axes(s: &SloReport, warning_below: f64) -> Option<BudgetAxes> {
+    let pts: Vec<(f64, f64)> = budget_points(s).filter_map(|(x, v)| Some((x, v?))).collect();
+    let last = *pts.last()?;
+    let (x0, now) = super::sli::x_range(s);
+    let span = now - x0;
+    let exhaustion = s
+        .exhaustion_at
+        .as_deref()
+        .and_then(style::parse_time)
+        .filter(|&t| t > last.0 && last.1 > 0.0);
+    let (x1, projection_end) = match exhaustion {
+        Some(t) if t <= now + span => (t.max(now) + span * 0.04, Some((t, 0.0))),
+        Some(t) => {
+            let x1 = now + span * 0.25;
+            let y = last.1 * (t - x1) / (t - last.0);
+            (x1, Some((x1, y)))
+        }
+        None => (now, None),
+    };
+    let mut lo = pts.iter().map(|p| p.1).fold(0.0f64, f64::min);
+    let mut hi = pts.iter().map(|p| p.1).fold(1.0f64, f64::max);
+    if warning_below.is_finite() {
+        lo = lo.min(warning_below);
+        hi = hi.max(warning_below);
+    }
+    let pad = (hi - lo) * 0.06;
+    let (lo, hi, _) = style::snap(lo - pad, hi + pad, 6);
+    Some(BudgetAxes {
+        x: (x0, x1),
+        y: (lo, hi),
+        now,
+        last,
+        exhaustion,
+        projection_end,
+    })
+}
+
+fn budget_points(s: &SloReport) -> impl Iterator<Item = (f64, Option<f64>)> + '_ {
+    s.series
+        .iter()
+        .map(|p| (p.ts as f64, p.remaining_ratio.filter(|v| v.is_finite())))
+}
+
+/// The burn-down chart of one SLO, 1200 × 600.
+pub(crate) struct BudgetChart<'a>(pub SloChart<'a>);
+
+impl Chart for BudgetChart<'_> {
+    fn size(&self) -> (u32, u32) {
+        (1200, 600)
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        look: &Look,
+    ) -> Result<Frame, ChartError> {
+        let SloChart {
+            report,
+            slo: s,
+            warning_below,
+        } = self.0;
+        root.fill(&style::WHITE)?;
+        let (head, body) = root.split_vertically(80);
+        style::title(
+            &head,
+            look,
+            &format!("{} — error budget left, last {}", s.name, style::span_label(s)),
+            &format!(
+                "{} · objective {} over a {} window · budget left now {} · as of {}",
+                report.service,
+                fmt::pct(s.objective, 4),
+                s.window,
+                fmt::budget_left(s),
+                style::as_of_label(&report.as_of)
+            ),
+            Some(s.status),
+        )?;
+        let Some(ax) = budget_axes(s, warning_below) else {
+            style::no_data(&body, look, "no data in the window", 28.0)?;
+            return Ok(Frame::default());
+        };
+        let (x0, x1) = ax.x;
+        let (lo, hi) = ax.y;
+        let label_size = 16.0;
+        let (ystep, yticks) = style::nice_ticks(lo, hi, 6);
+        let (xticks, xlight, _) = style::time_ticks(x0, x1, 8);
+
+        let mut chart = ChartBuilder::on(&body)
+            .margin_top(14)
+            .margin_right(36)
+            .margin_left(10)
+            .margin_bottom(8)
+            .x_label_area_size(56)
+            .y_label_area_size(104)
+            .build_cartesian_2d(
+                (x0..x1).with_key_points(xticks).with_light_points(xlight),
+                (lo..hi).with_key_points(yticks),
+            )?;
+        let xlabel = |x: &f64| style::time_label(*x, "%b %d %H:%M");
+        let ylabel = |y: &f64| style::pct_label(*y, ystep);
+        chart
+            .configure_mesh()
+            .bold_line_style(style::GRID.stroke_width(1))
+            .light_line_style(style::GRID_LIGHT.stroke_width(1))
+            .axis_style(style::AXIS.stroke_width(1))
+            .x_label_formatter(&xlabel)
+            .y_label_formatter(&ylabel)
+            .x_label_style(label(label_size, style::TEXT))
+            .y_label_style(label(label_size, style::TEXT))
+            .y_label_offset(look.dy(label_size))
+            .axis_desc_style(label(15.0, style::MUTED))
+            .x_desc("time (UTC)")
+            .y_desc(format!("error budget left ({} window)", s.window))
+            .draw()?;
+
+        // Overspent: below 0.
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(x0, lo), (x1, 0.0)],
+            OBJECTIVE.mix(0.10).filled(),
+        )))?;
+        chart.draw_series(LineSeries::new(
+            [(x0, 0.0), (x1, 0.0)],
+            OBJECTIVE.stroke_width(2),
+        ))?;
+        let warn = warning_below.is_finite() && (lo..=hi).contains(&warning_below);
+        if warn {
+            chart.draw_series(std::iter::once(DashedPathElement::new(
+                [(x0, warning_below), (x1, warning_below)],
+                10,
+                6,
+                style::ORANGE.stroke_width(2),
+            )))?;
+        }
+        if ax.x.1 > ax.now {
+            chart.draw_series(std::iter::once(DashedPathElement::new(
+                [(ax.now, lo), (ax.now, hi)],
+                4,
+                4,
+                style::MUTED.stroke_width(1),
+            )))?;
+        }
+        for run in super::sli::runs(budget_points(s)) {
+            if run.len() == 1 {
+                chart.draw_series(run.iter().map(|&p| Circle::new(p, 3, DATA.filled())))?;
+            } else {
+                chart.draw_series(LineSeries::new(run, DATA.stroke_width(3)))?;
+            }
+        }
+        if let Some(end) = ax.projection_end {
+            chart.draw_series(std::iter::once(DashedPathElement::new(
+                [ax.last, end],
+                10,
+                7,
+                DATA.stroke_width(2),
+            )))?;
+        }
+
+        let (px, py) = chart.plotting_area().get_pixel_range();
+        let frame = Frame { x: px, y: py };
+        let (ox, oy) = body.get_base_pixel();
+        let at = |p: (f64, f64)| {
+            let (x, y) = chart.backend_coord(&p);
+            (x - ox, y - oy)
+        };
+        let left = frame.x.start - ox + 8;
+        let right = frame.x.end - ox - 8;
+        let (_, y0) = at((x0, 0.0));
+        style::boxed_text(
+            &body,
+            look,
+            "0% left: budget spent",
+            (left, y0 + 5),
+            &font(label_size, OBJECTIVE, true, HPos::Left, VPos::Top),
+        )?;
+        if warn {
+            let (_, y) = at((x0, warning_below));
+            style::boxed_text(
+                &body,
+                look,
+                &format!("warning below {} left", fmt::pct(warning_below, 2)),
+                (left, y - 5),
+                &font(label_size, style::TEXT, true, HPos::Left, VPos::Bottom),
+            )?;
+        }
+        if ax.x.1 > ax.now {
+            let (x, _) = at((ax.now, hi));
+            style::boxed_text(
+                &body,
+                look,
+                "as of",
+                (x - 6, frame.y.start - oy + 6),
+                &font(14.0, style::MUTED, false, HPos::Right, VPos::Top),
+            )?;
+        }
+        let (x, y) = at(ax.last);
+        body.draw(&Circle::new((x, y), 5, DATA.filled()))?;
+        if let (Some(t), Some(end)) = (ax.exhaustion, ax.projection_end) {
+            let when = style::time_label(t, "%Y-%m-%d %H:%M UTC");
+            if end.0 >= t {
+                let (x, y) = at((t, 0.0));
+                body.draw(&Circle::new((x, y), 6, OBJECTIVE.filled()))?;
+                style::boxed_text(
+                    &body,
+                    look,
+                    &format!("runs out {when}"),
+                    ((x + 6).min(right), y - 12),
+                    &font(label_size, OBJECTIVE, true, HPos::Right, VPos::Bottom),
+                )?;
+            } else {
+                let (_, y) = at(end);
+                style::boxed_text(
+                    &body,
+                    look,
+                    &format!("runs out {when} →"),
+                    (right, y - 12),
+                    &font(label_size, OBJECTIVE, true, HPos::Right, VPos::Bottom),
+                )?;
+            }
+        }
+        Ok(frame)
+    }
+}

@@ -1,0 +1,294 @@
+//! Charts for the wiki: per SLO its SLI trend, its error-budget burn-down and
+//! its burn rates, plus one overview of every SLO's SLI trend.
+//!
+//! Like every renderer, these return bytes and never touch the file system
+//! ([`super::output`] writes them). PNG is drawn into an RGB buffer and encoded
+//! in memory; SVG is drawn into a string. Text is drawn with the DejaVu Sans
+//! embedded in the binary, so a PNG is the same on every machine, with or
+//! without system fonts.
+
+mod budget;
+mod burn;
+mod overview;
+mod sli;
+mod style;
+
+pub use budget::{budget_axes, BudgetAxes};
+pub use burn::{burn_axis, highlighted_lookbacks};
+pub use sli::sli_axis;
+pub use style::{nice_ticks, time_ticks};
+
+use crate::compute::{Report, SloReport};
+use crate::error::Error;
+use crate::report::output::safe_name;
+use plotters::backend::{BitMapBackend, DrawingBackend, RGBPixel, SVGBackend};
+use plotters::coord::Shift;
+use plotters::drawing::{DrawingArea, DrawingAreaErrorKind, IntoDrawingArea};
+use std::collections::HashSet;
+use std::ops::Range;
+
+/// `--chart-format` of `slo report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ChartFormat {
+    /// PNG images (1200 × 600), the same on every machine.
+    #[default]
+    Png,
+    /// SVG images; the text is drawn by the viewer (DejaVu Sans, else its sans-serif).
+    Svg,
+}
+
+impl ChartFormat {
+    /// The file extension, without the dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            ChartFormat::Png => "png",
+            ChartFormat::Svg => "svg",
+        }
+    }
+}
+
+/// What the charts need besides the report.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChartOptions {
+    pub format: ChartFormat,
+    /// slo.yaml's `warning_below`: the budget ratio under which an SLO is in warning.
+    pub warning_below: f64,
+}
+
+impl Default for ChartOptions {
+    fn default() -> Self {
+        ChartOptions {
+            format: ChartFormat::Png,
+            warning_below: 0.5,
+        }
+    }
+}
+
+/// One rendered image: its file name (unique within a [`Charts`]), the alt text
+/// for the wiki page, and the encoded bytes.
+#[derive(Debug, Clone)]
+pub struct Image {
+    pub file_name: String,
+    pub alt: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Every chart of a report.
+#[derive(Debug, Clone)]
+pub struct Charts {
+    /// The SLI trend of every SLO, small multiples, for the top of the page.
+    pub overview: Image,
+    /// Per SLO (in report order): its name and its images (SLI, budget, burn rates).
+    pub slos: Vec<(String, Vec<Image>)>,
+}
+
+impl Charts {
+    /// Every image as `(file name, bytes)`, for [`super::output::replace_dir`].
+    pub fn files(&self) -> Vec<(String, Vec<u8>)> {
+        std::iter::once(&self.overview)
+            .chain(self.slos.iter().flat_map(|(_, imgs)| imgs))
+            .map(|i| (i.file_name.clone(), i.bytes.clone()))
+            .collect()
+    }
+
+    /// The relative paths for the Markdown page: `(overview, per SLO [(alt, path)])`.
+    pub fn links(&self) -> (String, Vec<(String, Vec<(String, String)>)>) {
+        let slos = self
+            .slos
+            .iter()
+            .map(|(name, imgs)| {
+                let links = imgs
+                    .iter()
+                    .map(|i| (i.alt.clone(), i.file_name.clone()))
+                    .collect();
+                (name.clone(), links)
+            })
+            .collect();
+        (self.overview.file_name.clone(), slos)
+    }
+}
+
+/// Renders every chart of `report` with the default options (warning at 50 % left).
+pub fn render_all(report: &Report, format: ChartFormat) -> Result<Charts, Error> {
+    render_with(
+        report,
+        &ChartOptions {
+            format,
+            ..ChartOptions::default()
+        },
+    )
+}
+
+/// Renders every chart of `report`.
+pub fn render_with(report: &Report, opts: &ChartOptions) -> Result<Charts, Error> {
+    style::register_fonts().map_err(|e| Error::Output(format!("charts: {e}")))?;
+    let ext = opts.format.extension();
+    let fail = |what: &str, e: ChartError| Error::Output(format!("chart {what}: {e}"));
+    let overview_name = format!("overview.{ext}");
+    let overview = Image {
+        bytes: render(&overview::Overview { report }, opts.format)
+            .map_err(|e| fail(&overview_name, e))?,
+        alt: "SLI trends of every SLO".into(),
+        file_name: overview_name,
+    };
+    let bases = unique_bases(report.slos.iter().map(|s| s.name.as_str()));
+    let mut slos = Vec::with_capacity(report.slos.len());
+    for (s, base) in report.slos.iter().zip(bases) {
+        let ctx = SloChart {
+            report,
+            slo: s,
+            warning_below: opts.warning_below,
+        };
+        let mut imgs = Vec::with_capacity(3);
+        let kinds: [(&str, String, &dyn Fn() -> Result<Vec<u8>, ChartError>); 3] = [
+            (
+                "sli",
+                format!(
+                    "{}: SLI over the last {} against the {} objective",
+                    s.name,
+                    style::span_label(s),
+                    crate::report::fmt::pct(s.objective, 4)
+                ),
+                &|| render(&sli::SliChart(ctx), opts.format),
+            ),
+            (
+                "budget",
+                format!(
+                    "{}: error budget left over the last {}{}",
+                    s.name,
+                    style::span_label(s),
+                    s.exhaustion_at
+                        .as_ref()
+                        .map(|t| format!(", forecast to run out at {t}"))
+                        .unwrap_or_default()
+                ),
+                &|| render(&budget::BudgetChart(ctx), opts.format),
+            ),
+            (
+                "burn",
+                format!("{}: burn rate per lookback and the alert thresholds", s.name),
+                &|| render(&burn::BurnChart(ctx), opts.format),
+            ),
+        ];
+        for (kind, alt, draw) in kinds {
+            let file_name = format!("{base}-{kind}.{ext}");
+            let bytes = draw().map_err(|e| fail(&file_name, e))?;
+            imgs.push(Image {
+                file_name,
+                alt,
+                bytes,
+            });
+        }
+        slos.push((s.name.clone(), imgs));
+    }
+    Ok(Charts { overview, slos })
+}
+
+/// A file-name base per SLO name: [`safe_name`], with `-2`, `-3`… added when
+/// two names map to the same base.
+pub fn unique_bases<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut used = HashSet::new();
+    names
+        .into_iter()
+        .map(|n| {
+            let base = safe_name(n);
+            let mut cand = base.clone();
+            let mut k = 2;
+            while !used.insert(cand.clone()) {
+                cand = format!("{base}-{k}");
+                k += 1;
+            }
+            cand
+        })
+        .collect()
+}
+
+/// An SLO's chart: what every per-SLO chart draws from.
+#[derive(Clone, Copy)]
+pub(crate) struct SloChart<'a> {
+    pub report: &'a Report,
+    pub slo: &'a SloReport,
+    pub warning_below: f64,
+}
+
+/// Why a chart could not be drawn (a drawing-backend error, as text).
+#[derive(Debug, Clone)]
+pub struct ChartError(pub String);
+
+impl std::fmt::Display for ChartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for ChartError {
+    fn from(e: DrawingAreaErrorKind<E>) -> Self {
+        ChartError(e.to_string())
+    }
+}
+
+/// The pixels of a chart's plotting area (empty when nothing was plotted).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Frame {
+    pub x: Range<i32>,
+    pub y: Range<i32>,
+}
+
+/// A chart, drawable on any backend.
+pub(crate) trait Chart {
+    fn size(&self) -> (u32, u32);
+    /// `text_dy`: pixels per point of font size to move text down by (see
+    /// [`style::Look`]).
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        look: &style::Look,
+    ) -> Result<Frame, ChartError>;
+}
+
+/// Renders `chart` to PNG or SVG bytes.
+pub(crate) fn render(chart: &impl Chart, format: ChartFormat) -> Result<Vec<u8>, ChartError> {
+    match format {
+        ChartFormat::Png => {
+            let (rgb, (w, h), _) = render_rgb(chart)?;
+            encode_png(&rgb, w, h)
+        }
+        ChartFormat::Svg => {
+            let (w, h) = chart.size();
+            let mut svg = String::new();
+            {
+                let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
+                chart.draw(&root, &style::Look::svg())?;
+                root.present()?;
+            }
+            Ok(svg.into_bytes())
+        }
+    }
+}
+
+/// Draws `chart` into an RGB buffer: the pixels, the size and the plotting area.
+pub(crate) fn render_rgb(chart: &impl Chart) -> Result<(Vec<u8>, (u32, u32), Frame), ChartError> {
+    let (w, h) = chart.size();
+    let mut rgb = vec![0u8; w as usize * h as usize * 3];
+    let frame = {
+        let backend = BitMapBackend::<RGBPixel>::with_buffer_and_format(&mut rgb, (w, h))
+            .map_err(|e| ChartError(e.to_string()))?;
+        let root = backend.into_drawing_area();
+        let frame = chart.draw(&root, &style::Look::bitmap())?;
+        root.present()?;
+        frame
+    };
+    Ok((rgb, (w, h), frame))
+}
+
+fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, ChartError> {
+    use image::ImageEncoder;
+    let mut out = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut out)
+        .write_image(rgb, w, h, image::ColorType::Rgb8)
+        .map_err(|e| ChartError(format!("PNG encoding: {e}")))?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests;
