@@ -81,7 +81,12 @@ fn peak_rss(config: &Path) -> Option<u64> {
         .output()
         .ok()?;
     let text = String::from_utf8_lossy(&out.stderr);
-    text.lines().last()?.trim().parse::<u64>().ok().map(|kb| kb * 1024)
+    text.lines()
+        .last()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(|kb| kb * 1024)
 }
 
 struct Row {
@@ -154,7 +159,13 @@ fn main() {
     for r in &rows {
         let json = r
             .load_json
-            .map(|(t, b)| format!("{:.0} ms ({:.0} MB/s)", t.as_secs_f64() * 1e3, b as f64 / 1e6 / t.as_secs_f64()))
+            .map(|(t, b)| {
+                format!(
+                    "{:.0} ms ({:.0} MB/s)",
+                    t.as_secs_f64() * 1e3,
+                    b as f64 / 1e6 / t.as_secs_f64()
+                )
+            })
             .unwrap_or_else(|| "–".into());
         let raw = r.points as f64 * 16.0;
         println!(
@@ -167,7 +178,12 @@ fn main() {
             r.render.as_secs_f64() * 1e3,
             ns_per_point(r.load_parquet + r.compute, r.points),
             r.peak
-                .map(|p| format!("{:.0} MB / {:.0} MB = {:.2}×", p as f64 / 1e6, raw / 1e6, p as f64 / raw))
+                .map(|p| format!(
+                    "{:.0} MB / {:.0} MB = {:.2}×",
+                    p as f64 / 1e6,
+                    raw / 1e6,
+                    p as f64 / raw
+                ))
                 .unwrap_or_else(|| "–".into()),
         );
     }

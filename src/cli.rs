@@ -1,5 +1,6 @@
 //! The command line (clap derive): the doc comments are the help text.
 
+use crate::report::charts::ChartFormat;
 use crate::report::Format;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -47,6 +48,9 @@ pub enum Command {
         /// Output format on stdout.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        /// Image format of the charts that --out writes.
+        #[arg(long, value_enum, default_value_t = ChartFormat::Png)]
+        chart_format: ChartFormat,
     },
     /// The CI gate: exit 1 when an SLO fails a --fail-on condition.
     Check {

@@ -113,6 +113,8 @@ impl Expr {
 #[derive(Debug, Clone)]
 pub struct Slo {
     pub name: String,
+    /// The window as JSON writes it: the duration as written (`4w`), `week` or `month`.
+    pub window_label: String,
     pub objective: Exact,
     pub window: Window,
     pub sli: Sli,
@@ -236,5 +238,8 @@ pub struct AlertRule {
     pub severity: String,
     pub long: Dur,
     pub short: Dur,
+    /// The windows as reports write them: as written in slo.yaml, or scaled.
+    pub long_text: String,
+    pub short_text: String,
     pub burn_rate: Exact,
 }

@@ -93,8 +93,14 @@ mod tests {
         );
         assert_eq!(fmt_time(0), "1970-01-01T00:00:00Z");
         let s = TimeSeries::from_columns(vec![120, 60, 0], vec![3.0, 2.0, 1.0]).unwrap();
-        assert_eq!((s.ts.clone(), s.vs.clone()), (vec![0, 60, 120], vec![1.0, 2.0, 3.0]));
-        let m = s.clone().merge(TimeSeries::from_columns(vec![180], vec![4.0]).unwrap()).unwrap();
+        assert_eq!(
+            (s.ts.clone(), s.vs.clone()),
+            (vec![0, 60, 120], vec![1.0, 2.0, 3.0])
+        );
+        let m = s
+            .clone()
+            .merge(TimeSeries::from_columns(vec![180], vec![4.0]).unwrap())
+            .unwrap();
         assert_eq!(m.ts, vec![0, 60, 120, 180]);
         assert_eq!(s.clone().merge(s), Err(0));
     }

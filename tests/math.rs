@@ -394,3 +394,57 @@ impl TimeSeriesExt {
         slo::series::TimeSeries::from_points(p.to_vec()).unwrap()
     }
 }
+
+/// No events in the window: every burn rate is null, even where a lookback has data.
+#[test]
+fn no_data_nulls_every_burn_rate() {
+    let t = ts(T);
+    let y = yaml(
+        &(metric("bad", 60) + &metric("total", 60)),
+        "  - { name: r, objective: 99%, window: 1h, sli: { bad: bad, total: total } }\n",
+        "",
+    );
+    let mut d = DataSet::new();
+    d.insert(
+        "total".into(),
+        series(t - 86_400, t - 7200, 60, |_| Some(100.0)),
+    );
+    d.insert(
+        "bad".into(),
+        series(t - 86_400, t - 7200, 60, |_| Some(50.0)),
+    );
+    let r = run(&y, d, t);
+    let s = slo(&r, "r");
+    assert_eq!(s.status, Status::NoData);
+    assert!(
+        s.burn_rates.values().all(Option::is_none),
+        "{:?}",
+        s.burn_rates
+    );
+    assert!(s
+        .alerts
+        .iter()
+        .all(|a| !a.firing && a.long_burn_rate.is_none()));
+    assert_eq!(s.exhaustion_at, None);
+}
+
+/// JSON writes the window and custom alert windows as slo.yaml wrote them.
+#[test]
+fn windows_are_written_as_in_slo_yaml() {
+    let t = ts(T);
+    let y = yaml(
+        &(metric("bad", 60) + &metric("total", 60)),
+        "  - { name: r, objective: 99%, window: 4w, sli: { bad: bad, total: total } }\n",
+        "alerts:\n  - { severity: page, long: 60m, short: 5m, burn_rate: 10 }\n",
+    );
+    let mut d = DataSet::new();
+    d.insert("total".into(), series(t - 86_400, t, 60, |_| Some(100.0)));
+    let r = run(&y, d, t);
+    let s = slo(&r, "r");
+    assert_eq!(s.window, "4w");
+    assert_eq!(
+        (s.alerts[0].long.as_str(), s.alerts[0].short.as_str()),
+        ("60m", "5m")
+    );
+    close(s.error_budget.budget_minutes, 0.01 * 28.0 * 1440.0);
+}

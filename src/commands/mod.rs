@@ -17,7 +17,10 @@ use crate::source::{self, LoadOptions};
 pub fn run(cli: Cli) -> Result<u8> {
     let c = &cli.common;
     match cli.command {
-        Command::Report { format } => report::run(c, format),
+        Command::Report {
+            format,
+            chart_format,
+        } => report::run(c, format, chart_format),
         Command::Check { format, fail_on } => check::run(c, format, &fail_on),
         Command::Validate => validate::run(c),
         Command::Fetch => fetch::run(c),

@@ -7,11 +7,39 @@ use crate::model::{BinOp, Config, Expr, MetricKind};
 use crate::series::{DataSet, TimeSeries};
 use std::collections::HashMap;
 
+/// A series borrowed from the data set, or an expression's, computed here.
+#[derive(Clone)]
+pub enum SeriesRef<'a> {
+    Data(&'a TimeSeries),
+    Computed(std::rc::Rc<TimeSeries>),
+}
+
+impl std::ops::Deref for SeriesRef<'_> {
+    type Target = TimeSeries;
+    fn deref(&self) -> &TimeSeries {
+        match self {
+            SeriesRef::Data(s) => s,
+            SeriesRef::Computed(s) => s,
+        }
+    }
+}
+
+impl AsRef<TimeSeries> for SeriesRef<'_> {
+    fn as_ref(&self) -> &TimeSeries {
+        self
+    }
+}
+
+static EMPTY: TimeSeries = TimeSeries {
+    ts: Vec::new(),
+    vs: Vec::new(),
+};
+
 /// Resolves metric names to series, evaluating expressions once each.
 pub struct Resolver<'a> {
     cfg: &'a Config,
     data: &'a DataSet,
-    memo: HashMap<String, std::rc::Rc<TimeSeries>>,
+    memo: HashMap<String, SeriesRef<'a>>,
 }
 
 impl<'a> Resolver<'a> {
@@ -24,14 +52,14 @@ impl<'a> Resolver<'a> {
     }
 
     /// The series of a metric; a query metric that the source did not return is empty.
-    pub fn series(&mut self, name: &str) -> std::rc::Rc<TimeSeries> {
+    pub fn series(&mut self, name: &str) -> SeriesRef<'a> {
         if let Some(s) = self.memo.get(name) {
             return s.clone();
         }
         let metric = self.cfg.metrics.iter().find(|m| m.name == name);
         let s = match metric.map(|m| &m.kind) {
             Some(MetricKind::Expression { expr, .. }) => {
-                let ops: Vec<(String, std::rc::Rc<TimeSeries>)> = expr
+                let ops: Vec<(String, SeriesRef<'a>)> = expr
                     .operands()
                     .into_iter()
                     .map(|o| {
@@ -39,9 +67,9 @@ impl<'a> Resolver<'a> {
                         (o, s)
                     })
                     .collect();
-                std::rc::Rc::new(evaluate(expr, &ops))
+                SeriesRef::Computed(std::rc::Rc::new(evaluate(expr, &ops)))
             }
-            _ => std::rc::Rc::new(self.data.get(name).cloned().unwrap_or_default()),
+            _ => SeriesRef::Data(self.data.get(name).unwrap_or(&EMPTY)),
         };
         self.memo.insert(name.to_string(), s.clone());
         s
@@ -49,13 +77,14 @@ impl<'a> Resolver<'a> {
 }
 
 /// Evaluates `expr` on the union of its operands' timestamps.
-pub fn evaluate(expr: &Expr, operands: &[(String, std::rc::Rc<TimeSeries>)]) -> TimeSeries {
+pub fn evaluate<S: AsRef<TimeSeries>>(expr: &Expr, operands: &[(String, S)]) -> TimeSeries {
     let ts = operands
         .iter()
-        .fold(Vec::new(), |acc, (_, s)| union(&acc, &s.ts));
+        .fold(Vec::new(), |acc, (_, s)| union(&acc, &s.as_ref().ts));
     let aligned: HashMap<&str, Vec<f64>> = operands
         .iter()
         .map(|(name, s)| {
+            let s = s.as_ref();
             let mut col = vec![0.0; ts.len()];
             let mut j = 0;
             for (t, v) in s.ts.iter().zip(&s.vs) {

@@ -17,8 +17,12 @@ use std::collections::HashMap;
 pub const ONE: f64 = 18_446_744_073_709_551_616.0;
 const MAX_VALUE: f64 = 4_611_686_018_427_387_904.0; // 2^62
 
+/// `v * 2^64` exactly, for `0 <= v < 2^62`: the integer and fraction parts go
+/// through hardware conversions (a direct f64 → i128 cast is a slow library call).
+#[inline]
 fn fixed(v: f64) -> i128 {
-    (v * ONE) as i128
+    let int = v.trunc();
+    (((int as u64) as i128) << 64) | (((v - int) * ONE) as u64 as i128)
 }
 
 /// Sums of a ratio SLI over a window.
@@ -46,25 +50,28 @@ pub enum Numerator<'a> {
     Bad(&'a str, &'a TimeSeries),
 }
 
+#[inline]
 fn check(metric: &str, t: i64, v: f64) -> Result<f64> {
-    if !v.is_finite() || v < 0.0 {
-        return Err(Error::data(format!(
-            "metric `{metric}` at {}: value {v} is {}",
-            fmt_time(t),
-            if v.is_finite() {
-                "negative"
-            } else {
-                "not a finite number"
-            }
-        )));
+    if (0.0..MAX_VALUE).contains(&v) {
+        Ok(v)
+    } else {
+        Err(bad_value(metric, t, v))
     }
-    if v >= MAX_VALUE {
-        return Err(Error::data(format!(
-            "metric `{metric}` at {}: value {v} is too large to count exactly",
-            fmt_time(t)
-        )));
-    }
-    Ok(v)
+}
+
+#[cold]
+fn bad_value(metric: &str, t: i64, v: f64) -> Error {
+    let what = if !v.is_finite() {
+        "not a finite number"
+    } else if v < 0.0 {
+        "negative"
+    } else {
+        "too large to count exactly"
+    };
+    Error::data(format!(
+        "metric `{metric}` at {}: value {v} is {what}",
+        fmt_time(t)
+    ))
 }
 
 impl RatioIndex {
@@ -302,6 +309,27 @@ mod tests {
         assert_eq!(w.good as f64 / ONE, 19.0); // 9 + 10 + 0 (clamped)
         assert_eq!(w.total as f64 / ONE, 30.0);
         assert_eq!((w.missing, w.clamped), (0, 1));
+    }
+
+    #[test]
+    fn fixed_conversion_is_exact() {
+        for v in [
+            0.0,
+            0.1,
+            1.0,
+            12_345.678,
+            2f64.powi(-12),
+            2f64.powi(61) + 2048.0,
+            1e15 + 0.5,
+        ] {
+            let want = num_rational::BigRational::from_float(v).unwrap()
+                * num_rational::BigRational::from_integer(num_bigint::BigInt::from(1u128 << 64));
+            assert_eq!(
+                num_rational::BigRational::from_integer(fixed(v).into()),
+                want,
+                "{v}"
+            );
+        }
     }
 
     #[test]

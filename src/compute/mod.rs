@@ -10,6 +10,7 @@ pub mod expr;
 pub mod index;
 pub mod window;
 
+use crate::duration::Dur;
 use crate::error::Result;
 use crate::model::{Config, Sli, Slo};
 use crate::series::{fmt_time, DataSet};
@@ -303,22 +304,26 @@ fn evaluate_slo(cfg: &Config, slo: &Slo, ix: &mut Indexed, opts: &EvalOptions) -
         Some(_) => Status::Ok,
     };
 
+    // No events in the window: every burn rate is null (and no alert fires).
+    let no_data = c.total.is_zero();
+    let burn_over = |ix: &mut Indexed, lookback: Dur| {
+        if no_data {
+            None
+        } else {
+            burn(ix, t - lookback.secs(), t, &one_minus_o)
+        }
+    };
     let burn_rates = cfg
         .burn_lookbacks
         .iter()
-        .map(|l| {
-            (
-                l.to_string(),
-                burn(ix, t - l.secs(), t, &one_minus_o).map(|b| f(&b)),
-            )
-        })
+        .map(|l| (l.to_string(), burn_over(ix, *l).map(|b| f(&b))))
         .collect();
 
     let alerts = window::alert_windows(&cfg.alerts, cfg.custom_alerts, w, slo.period)
         .into_iter()
         .map(|rule| {
-            let long = burn(ix, t - rule.long.secs(), t, &one_minus_o);
-            let short = burn(ix, t - rule.short.secs(), t, &one_minus_o);
+            let long = burn_over(ix, rule.long);
+            let short = burn_over(ix, rule.short);
             let over =
                 |b: &Option<BigRational>| b.as_ref().is_some_and(|b| *b > rule.burn_rate.ratio);
             AlertState {
@@ -326,14 +331,14 @@ fn evaluate_slo(cfg: &Config, slo: &Slo, ix: &mut Indexed, opts: &EvalOptions) -
                 long_burn_rate: long.as_ref().map(f),
                 short_burn_rate: short.as_ref().map(f),
                 severity: rule.severity,
-                long: rule.long.to_string(),
-                short: rule.short.to_string(),
+                long: rule.long_text,
+                short: rule.short_text,
                 burn_rate: rule.burn_rate.value,
             }
         })
         .collect();
 
-    let forecast = burn(ix, t - cfg.forecast_lookback.secs(), t, &one_minus_o);
+    let forecast = burn_over(ix, cfg.forecast_lookback);
     let exhaustion_at = match (&remaining, &forecast) {
         (Some(r), Some(b)) if r.is_positive() && b.is_positive() => {
             let secs = r * BigRational::from_integer(w.into()) / b;
@@ -348,7 +353,7 @@ fn evaluate_slo(cfg: &Config, slo: &Slo, ix: &mut Indexed, opts: &EvalOptions) -
         name: slo.name.clone(),
         description: slo.description.clone(),
         objective: slo.objective.value,
-        window: slo.window.label(),
+        window: slo.window_label.clone(),
         budgeting: slo.sli.budgeting(),
         status,
         sli: sli.as_ref().map(f),

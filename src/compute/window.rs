@@ -77,9 +77,12 @@ pub fn alert_windows(rules: &[AlertRule], custom: bool, w: i64, period: i64) -> 
             if custom || w == THIRTY_DAYS {
                 r.clone()
             } else {
+                let (long, short) = (scale(r.long, w, period), scale(r.short, w, period));
                 AlertRule {
-                    long: scale(r.long, w, period),
-                    short: scale(r.short, w, period),
+                    long,
+                    short,
+                    long_text: long.to_string(),
+                    short_text: short.to_string(),
                     ..r.clone()
                 }
             }

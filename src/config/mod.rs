@@ -42,7 +42,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config> {
         if let Some(i) = message.find(" at line ") {
             message.truncate(i);
         }
-        let message = if key.is_empty() || key == "." {
+        let message = if key.is_empty() || key == "." || message.starts_with(&key) {
             message
         } else {
             format!("{key}: {message}")
@@ -479,8 +479,13 @@ impl Validator<'_> {
             }
         };
         let (sli, period) = self.sli(&format!("{key}.sli"), s.sli, periods)?;
+        let window_label = match (&s.window, &window) {
+            (Some(w), Window::Rolling(_)) => w.trim().to_string(),
+            _ => window.label(),
+        };
         Ok(Slo {
             name: s.name,
+            window_label,
             objective,
             window,
             sli,
@@ -670,6 +675,8 @@ impl Validator<'_> {
                 severity: a.severity,
                 long,
                 short,
+                long_text: a.long.trim().to_string(),
+                short_text: a.short.trim().to_string(),
                 burn_rate,
             });
         }

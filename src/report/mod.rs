@@ -1,6 +1,7 @@
 //! Renderers turn a [`Report`] into bytes and never touch the file system;
 //! [`output`] does all the writing (stdout, or files written atomically).
 
+pub mod charts;
 pub mod check;
 pub mod fmt;
 pub mod json;

@@ -42,8 +42,10 @@ pub fn load(path: &Path, needed: &[&Metric]) -> Result<DataSet> {
             ));
         }
         let duplicate = |files_: &[usize], t: i64| {
-            let list: std::collections::BTreeSet<String> =
-                files_.iter().map(|i| files[*i].display().to_string()).collect();
+            let list: std::collections::BTreeSet<String> = files_
+                .iter()
+                .map(|i| files[*i].display().to_string())
+                .collect();
             Error::data(format!(
                 "{}: metric `{name}` has two points at {}",
                 list.into_iter().collect::<Vec<_>>().join(" and "),
@@ -121,22 +123,26 @@ pub fn read_file(path: &Path, names: &[&str]) -> Result<Chunks> {
 
 /// A value must be finite and not negative: every statistic slo reads is a count,
 /// a rate or a duration.
+#[inline]
 fn check_value(path: &Path, metric: &str, t: i64, v: f64) -> Result<f64> {
-    if !v.is_finite() {
-        return Err(Error::data(format!(
-            "{}: metric `{metric}` at {}: value {v} is not a finite number",
-            path.display(),
-            fmt_time(t)
-        )));
+    if v >= 0.0 && v.is_finite() {
+        return Ok(v);
     }
-    if v < 0.0 {
-        return Err(Error::data(format!(
-            "{}: metric `{metric}` at {}: value {v} is negative",
-            path.display(),
-            fmt_time(t)
-        )));
-    }
-    Ok(v)
+    Err(bad_value(path, metric, t, v))
+}
+
+#[cold]
+fn bad_value(path: &Path, metric: &str, t: i64, v: f64) -> Error {
+    let what = if v.is_finite() {
+        "negative"
+    } else {
+        "not a finite number"
+    };
+    Error::data(format!(
+        "{}: metric `{metric}` at {}: value {v} is {what}",
+        path.display(),
+        fmt_time(t)
+    ))
 }
 
 /// Parses an RFC 3339 timestamp to epoch seconds; the common
@@ -388,43 +394,43 @@ fn read_parquet(path: &Path, names: &[&str]) -> Result<Chunks> {
         .map_err(|_| bad("the `metric` column is not text".into()))?
         .clone();
     let tcol = column("timestamp")?;
-    let seconds: Vec<Option<i64>> = match tcol.dtype() {
-        DataType::Datetime(unit, _) => {
-            let div = match unit {
+    // Timestamps as epoch seconds: a datetime column is divided per run below;
+    // text is parsed up front.
+    let (phys, div): (Int64Chunked, i64) = match tcol.dtype() {
+        DataType::Datetime(unit, _) => (
+            tcol.to_physical_repr()
+                .i64()
+                .map_err(|e| bad(e.to_string()))?
+                .clone(),
+            match unit {
                 TimeUnit::Milliseconds => 1_000,
                 TimeUnit::Microseconds => 1_000_000,
                 TimeUnit::Nanoseconds => 1_000_000_000,
-            };
-            let phys = tcol
-                .to_physical_repr()
+            },
+        ),
+        DataType::String => {
+            let parsed: Vec<Option<i64>> = tcol
+                .str()
+                .map_err(|e| bad(e.to_string()))?
+                .iter()
+                .enumerate()
+                .map(|(i, s)| match s {
+                    None => Ok(None),
+                    Some(s) => parse_timestamp(s)
+                        .map(Some)
+                        .ok_or_else(|| bad(format!("row {i}: `{s}` is not an RFC 3339 timestamp"))),
+                })
+                .collect::<Result<_>>()?;
+            (parsed.into_iter().collect(), 1)
+        }
+        dt if dt.is_integer() => (
+            tcol.cast(&DataType::Int64)
+                .map_err(|e| bad(e.to_string()))?
                 .i64()
                 .map_err(|e| bad(e.to_string()))?
-                .clone();
-            if phys.null_count() == 0 {
-                phys.into_no_null_iter().map(|v| Some(v.div_euclid(div))).collect()
-            } else {
-                phys.iter().map(|v| v.map(|v| v.div_euclid(div))).collect()
-            }
-        }
-        DataType::String => tcol
-            .str()
-            .map_err(|e| bad(e.to_string()))?
-            .iter()
-            .enumerate()
-            .map(|(i, s)| match s {
-                None => Ok(None),
-                Some(s) => parse_timestamp(s)
-                    .map(Some)
-                    .ok_or_else(|| bad(format!("row {i}: `{s}` is not an RFC 3339 timestamp"))),
-            })
-            .collect::<Result<_>>()?,
-        dt if dt.is_integer() => tcol
-            .cast(&DataType::Int64)
-            .map_err(|e| bad(e.to_string()))?
-            .i64()
-            .map_err(|e| bad(e.to_string()))?
-            .iter()
-            .collect(),
+                .clone(),
+            1,
+        ),
         dt => {
             return Err(bad(format!(
                 "the `timestamp` column has type {dt}; use a datetime or RFC 3339 text"
@@ -441,16 +447,10 @@ fn read_parquet(path: &Path, names: &[&str]) -> Result<Chunks> {
     let values = vcol
         .cast(&DataType::Float64)
         .map_err(|e| bad(e.to_string()))?;
-    let values = values.f64().map_err(|e| bad(e.to_string()))?;
+    let values = values.f64().map_err(|e| bad(e.to_string()))?.clone();
     // Rows of one metric usually stand together: find the runs, then copy
     // each kept run's columns at once.
-    let values: Vec<Option<f64>> = if values.null_count() == 0 {
-        values.into_no_null_iter().map(Some).collect()
-    } else {
-        values.iter().collect()
-    };
     let mut out = Chunks::new();
-    let n = metric.len();
     let mut names_iter = metric.iter().enumerate().peekable();
     while let Some((start, m)) = names_iter.next() {
         let Some(m) = m else {
@@ -464,21 +464,38 @@ fn read_parquet(path: &Path, names: &[&str]) -> Result<Chunks> {
             names_iter.next();
             end += 1;
         }
-        if end > n || !names.contains(&m) {
+        if !names.contains(&m) {
             continue;
         }
+        let len = end - start;
+        let ts = phys.slice(start as i64, len);
+        let vs = values.slice(start as i64, len);
         let (tcol, vcol) = out.entry(m.to_string()).or_default();
-        tcol.reserve(end - start);
-        vcol.reserve(end - start);
-        for i in start..end {
-            let Some(t) = seconds[i] else {
-                return Err(bad(format!("row {i}: metric `{m}` has a null timestamp")));
-            };
-            let Some(v) = values[i] else {
-                return Err(bad(format!("metric `{m}` at {}: the value is null", fmt_time(t))));
-            };
-            tcol.push(t);
-            vcol.push(check_value(path, m, t, v)?);
+        tcol.reserve(len);
+        vcol.reserve(len);
+        if ts.null_count() == 0 && vs.null_count() == 0 {
+            for (t, v) in ts.into_no_null_iter().zip(vs.into_no_null_iter()) {
+                let t = t.div_euclid(div);
+                tcol.push(t);
+                vcol.push(check_value(path, m, t, v)?);
+            }
+        } else {
+            for (k, (t, v)) in ts.iter().zip(vs.iter()).enumerate() {
+                let Some(t) = t.map(|t| t.div_euclid(div)) else {
+                    return Err(bad(format!(
+                        "row {}: metric `{m}` has a null timestamp",
+                        start + k
+                    )));
+                };
+                let Some(v) = v else {
+                    return Err(bad(format!(
+                        "metric `{m}` at {}: the value is null",
+                        fmt_time(t)
+                    )));
+                };
+                tcol.push(t);
+                vcol.push(check_value(path, m, t, v)?);
+            }
         }
     }
     Ok(out)

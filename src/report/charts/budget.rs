@@ -2,13 +2,13 @@
 //! overspent) over the series, the 0 line, the warning level, and the forecast
 //! exhaustion as a dashed projection from the last point to 0.
 
-use super::style::{self, font, label, Look, DATA, OBJECTIVE};
+use super::sli::{GUTTER, HEADER};
+use super::style::{self, font, label, Axis, Swatch, Tag, DATA, OBJECTIVE};
 use super::{Chart, ChartError, Frame, SloChart};
 use crate::compute::SloReport;
 use crate::report::fmt;
 use plotters::backend::DrawingBackend;
 use plotters::chart::ChartBuilder;
-use plotters::coord::combinators::BindKeyPoints;
 use plotters::coord::Shift;
 use plotters::drawing::DrawingArea;
 use plotters::element::{Circle, DashedPathElement, Rectangle};
@@ -40,7 +40,9 @@ pub struct BudgetAxes {
 /// most one series span after T; further out, it extends by a quarter of the
 /// span and the projection stops at the right edge (the date is labelled there).
 pub fn budget_axes(s: &SloReport, warning_below: f64) -> Option<BudgetAxes> {
-    let pts: Vec<(f64, f64)> = budget_points(s).filter_map(|(x, v)| Some((x, v?))).collect();
+    let pts: Vec<(f64, f64)> = budget_points(s)
+        .filter_map(|(x, v)| Some((x, v?)))
+        .collect();
     let last = *pts.last()?;
     let (x0, now) = super::sli::x_range(s);
     let span = now - x0;
@@ -65,7 +67,7 @@ pub fn budget_axes(s: &SloReport, warning_below: f64) -> Option<BudgetAxes> {
         hi = hi.max(warning_below);
     }
     let pad = (hi - lo) * 0.06;
-    let (lo, hi, _) = style::snap(lo - pad, hi + pad, 6);
+    let (lo, hi, _) = style::snap(lo - pad, hi + pad, 8);
     Some(BudgetAxes {
         x: (x0, x1),
         y: (lo, hi),
@@ -90,34 +92,58 @@ impl Chart for BudgetChart<'_> {
         (1200, 600)
     }
 
-    fn draw<DB: DrawingBackend>(
-        &self,
-        root: &DrawingArea<DB, Shift>,
-        look: &Look,
-    ) -> Result<Frame, ChartError> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<Frame, ChartError> {
         let SloChart {
             report,
             slo: s,
             warning_below,
         } = self.0;
         root.fill(&style::WHITE)?;
-        let (head, body) = root.split_vertically(80);
+        let (head, body) = root.split_vertically(HEADER);
+        let ax = budget_axes(s, warning_below);
+        let forecast = match ax.as_ref().and_then(|a| a.exhaustion) {
+            Some(t) => format!(
+                "runs out {} at the current burn rate",
+                style::time_label(t, "%Y-%m-%d %H:%M UTC")
+            ),
+            None => "no exhaustion forecast".into(),
+        };
         style::title(
             &head,
-            look,
-            &format!("{} — error budget left, last {}", s.name, style::span_label(s)),
             &format!(
-                "{} · objective {} over a {} window · budget left now {} · as of {}",
+                "{} — error budget left, last {}",
+                s.name,
+                style::span_label(s)
+            ),
+            &format!(
+                "{} · objective {} over a {} window · {} left now, {} · as of {}",
                 report.service,
                 fmt::pct(s.objective, 4),
                 s.window,
                 fmt::budget_left(s),
+                forecast,
                 style::as_of_label(&report.as_of)
             ),
             Some(s.status),
         )?;
-        let Some(ax) = budget_axes(s, warning_below) else {
-            style::no_data(&body, look, "no data in the window", 28.0)?;
+        let warn = warning_below.is_finite();
+        let mut items = vec![(
+            Swatch::Line(DATA),
+            format!("budget left in the {} window ending at each hour", s.window),
+        )];
+        if ax.as_ref().is_some_and(|a| a.projection_end.is_some()) {
+            items.push((Swatch::Dashed(DATA), "forecast".into()));
+        }
+        if warn {
+            items.push((
+                Swatch::Dashed(style::ORANGE),
+                format!("warning below {}", fmt::pct(warning_below, 2)),
+            ));
+        }
+        items.push((Swatch::Shade(OBJECTIVE), "budget overspent".into()));
+        style::legend(&head, (16, 92), &items)?;
+        let Some(ax) = ax else {
+            style::no_data(&body, "no data in the window", 28.0)?;
             return Ok(Frame::default());
         };
         let (x0, x1) = ax.x;
@@ -127,15 +153,15 @@ impl Chart for BudgetChart<'_> {
         let (xticks, xlight, _) = style::time_ticks(x0, x1, 8);
 
         let mut chart = ChartBuilder::on(&body)
-            .margin_top(14)
-            .margin_right(36)
+            .margin_top(10)
+            .margin_right(GUTTER)
             .margin_left(10)
             .margin_bottom(8)
             .x_label_area_size(56)
-            .y_label_area_size(104)
+            .y_label_area_size(100)
             .build_cartesian_2d(
-                (x0..x1).with_key_points(xticks).with_light_points(xlight),
-                (lo..hi).with_key_points(yticks),
+                Axis::new(x0, x1, xticks, xlight),
+                Axis::new(lo, hi, yticks, Vec::new()),
             )?;
         let xlabel = |x: &f64| style::time_label(*x, "%b %d %H:%M");
         let ylabel = |y: &f64| style::pct_label(*y, ystep);
@@ -148,22 +174,21 @@ impl Chart for BudgetChart<'_> {
             .y_label_formatter(&ylabel)
             .x_label_style(label(label_size, style::TEXT))
             .y_label_style(label(label_size, style::TEXT))
-            .y_label_offset(look.dy(label_size))
             .axis_desc_style(label(15.0, style::MUTED))
             .x_desc("time (UTC)")
-            .y_desc(format!("error budget left ({} window)", s.window))
+            .y_desc("error budget left")
             .draw()?;
 
         // Overspent: below 0.
         chart.draw_series(std::iter::once(Rectangle::new(
             [(x0, lo), (x1, 0.0)],
-            OBJECTIVE.mix(0.10).filled(),
+            OBJECTIVE.mix(style::SHADE).filled(),
         )))?;
         chart.draw_series(LineSeries::new(
             [(x0, 0.0), (x1, 0.0)],
             OBJECTIVE.stroke_width(2),
         ))?;
-        let warn = warning_below.is_finite() && (lo..=hi).contains(&warning_below);
+        let warn = warn && (lo..=hi).contains(&warning_below);
         if warn {
             chart.draw_series(std::iter::once(DashedPathElement::new(
                 [(x0, warning_below), (x1, warning_below)],
@@ -172,7 +197,7 @@ impl Chart for BudgetChart<'_> {
                 style::ORANGE.stroke_width(2),
             )))?;
         }
-        if ax.x.1 > ax.now {
+        if x1 > ax.now {
             chart.draw_series(std::iter::once(DashedPathElement::new(
                 [(ax.now, lo), (ax.now, hi)],
                 4,
@@ -203,61 +228,59 @@ impl Chart for BudgetChart<'_> {
             let (x, y) = chart.backend_coord(&p);
             (x - ox, y - oy)
         };
-        let left = frame.x.start - ox + 8;
-        let right = frame.x.end - ox - 8;
-        let (_, y0) = at((x0, 0.0));
-        style::boxed_text(
-            &body,
-            look,
-            "0% left: budget spent",
-            (left, y0 + 5),
-            &font(label_size, OBJECTIVE, true, HPos::Left, VPos::Top),
-        )?;
-        if warn {
-            let (_, y) = at((x0, warning_below));
-            style::boxed_text(
-                &body,
-                look,
-                &format!("warning below {} left", fmt::pct(warning_below, 2)),
-                (left, y - 5),
-                &font(label_size, style::TEXT, true, HPos::Left, VPos::Bottom),
-            )?;
-        }
-        if ax.x.1 > ax.now {
-            let (x, _) = at((ax.now, hi));
-            style::boxed_text(
-                &body,
-                look,
-                "as of",
-                (x - 6, frame.y.start - oy + 6),
-                &font(14.0, style::MUTED, false, HPos::Right, VPos::Top),
-            )?;
-        }
         let (x, y) = at(ax.last);
         body.draw(&Circle::new((x, y), 5, DATA.filled()))?;
+        let mut tags = vec![Tag {
+            y: at((x0, 0.0)).1,
+            text: "0%: spent".into(),
+            color: OBJECTIVE,
+        }];
+        if warn {
+            tags.push(Tag {
+                y: at((x0, warning_below)).1,
+                text: format!("warning {}", fmt::pct(warning_below, 2)),
+                color: style::TEXT,
+            });
+        }
+        if x1 > ax.now {
+            style::text(
+                &body,
+                "as of",
+                (at((ax.now, hi)).0 - 6, frame.y.start - oy + 6),
+                &font(14.0, style::MUTED, false, HPos::Right, VPos::Top),
+            )?;
+        } else {
+            tags.push(Tag {
+                y,
+                text: format!("now {}", style::pct_label(ax.last.1, 0.001)),
+                color: DATA,
+            });
+        }
         if let (Some(t), Some(end)) = (ax.exhaustion, ax.projection_end) {
-            let when = style::time_label(t, "%Y-%m-%d %H:%M UTC");
             if end.0 >= t {
                 let (x, y) = at((t, 0.0));
                 body.draw(&Circle::new((x, y), 6, OBJECTIVE.filled()))?;
                 style::boxed_text(
                     &body,
-                    look,
-                    &format!("runs out {when}"),
-                    ((x + 6).min(right), y - 12),
+                    &format!("runs out {}", style::time_label(t, "%b %d %H:%M")),
+                    (x + 8, y - 10),
                     &font(label_size, OBJECTIVE, true, HPos::Right, VPos::Bottom),
                 )?;
             } else {
-                let (_, y) = at(end);
-                style::boxed_text(
-                    &body,
-                    look,
-                    &format!("runs out {when} →"),
-                    (right, y - 12),
-                    &font(label_size, OBJECTIVE, true, HPos::Right, VPos::Bottom),
-                )?;
+                tags.push(Tag {
+                    y: at(end).1,
+                    text: format!("runs out {} →", style::time_label(t, "%b %d")),
+                    color: OBJECTIVE,
+                });
             }
         }
+        style::gutter(
+            &body,
+            frame.x.end - ox + 14,
+            (frame.y.start - oy)..(frame.y.end - oy),
+            tags,
+            15.0,
+        )?;
         Ok(frame)
     }
 }

@@ -2,17 +2,16 @@
 //! the bars of a firing alert's long and short windows highlighted, and a
 //! lookback without data shown as "no data".
 
-use super::style::{self, font, label, Look, DATA, OBJECTIVE};
+use super::sli::HEADER;
+use super::style::{self, font, label, Axis, Swatch, Tag, DATA, OBJECTIVE};
 use super::{Chart, ChartError, Frame, SloChart};
 use crate::compute::SloReport;
 use crate::report::fmt;
 use plotters::backend::DrawingBackend;
 use plotters::chart::ChartBuilder;
-use plotters::coord::combinators::BindKeyPoints;
 use plotters::coord::Shift;
 use plotters::drawing::DrawingArea;
 use plotters::element::{DashedPathElement, Rectangle};
-use plotters::series::LineSeries;
 use plotters::style::text_anchor::{HPos, VPos};
 use plotters::style::Color;
 
@@ -45,23 +44,21 @@ pub fn highlighted_lookbacks(s: &SloReport) -> Vec<String> {
 /// The burn-rate chart of one SLO, 1200 × 600.
 pub(crate) struct BurnChart<'a>(pub SloChart<'a>);
 
+/// The right gutter of the burn-rate chart: the alert thresholds' labels.
+const BURN_GUTTER: u32 = 210;
+
 impl Chart for BurnChart<'_> {
     fn size(&self) -> (u32, u32) {
         (1200, 600)
     }
 
-    fn draw<DB: DrawingBackend>(
-        &self,
-        root: &DrawingArea<DB, Shift>,
-        look: &Look,
-    ) -> Result<Frame, ChartError> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<Frame, ChartError> {
         let SloChart { report, slo: s, .. } = self.0;
         root.fill(&style::WHITE)?;
-        let (head, body) = root.split_vertically(80);
+        let (head, body) = root.split_vertically(HEADER);
         let firing = fmt::firing(s);
         style::title(
             &head,
-            look,
             &format!("{} — burn rates", s.name),
             &format!(
                 "{} · objective {} over a {} window · {} · as of {}",
@@ -77,9 +74,22 @@ impl Chart for BurnChart<'_> {
             ),
             Some(s.status),
         )?;
+        let hot = highlighted_lookbacks(s);
+        let mut items = vec![(Swatch::Bar(DATA), "burn rate over the lookback".to_string())];
+        if !hot.is_empty() {
+            items.push((Swatch::Bar(OBJECTIVE), "a window of a firing alert".into()));
+        }
+        items.push((Swatch::Dashed(style::TEXT), "alert threshold".into()));
+        if s.alerts.iter().any(|a| a.firing) {
+            items.push((
+                Swatch::Dashed(OBJECTIVE),
+                "threshold of a firing alert".into(),
+            ));
+        }
+        style::legend(&head, (16, 92), &items)?;
         let keys: Vec<&String> = s.burn_rates.keys().collect();
         if keys.is_empty() {
-            style::no_data(&body, look, "no burn-rate lookbacks", 28.0)?;
+            style::no_data(&body, "no burn-rate lookbacks", 28.0)?;
             return Ok(Frame::default());
         }
         let n = keys.len() as f64;
@@ -87,15 +97,20 @@ impl Chart for BurnChart<'_> {
         let (ystep, yticks) = style::nice_ticks(0.0, hi, 6);
         let label_size = 16.0;
         let mut chart = ChartBuilder::on(&body)
-            .margin_top(14)
-            .margin_right(36)
+            .margin_top(10)
+            .margin_right(BURN_GUTTER)
             .margin_left(10)
             .margin_bottom(8)
             .x_label_area_size(56)
-            .y_label_area_size(104)
+            .y_label_area_size(100)
             .build_cartesian_2d(
-                (-0.5..n - 0.5).with_key_points((0..keys.len()).map(|i| i as f64).collect()),
-                (0.0..hi).with_key_points(yticks),
+                Axis::new(
+                    -0.5,
+                    n - 0.5,
+                    (0..keys.len()).map(|i| i as f64).collect(),
+                    Vec::new(),
+                ),
+                Axis::new(0.0, hi, yticks, Vec::new()),
             )?;
         let xlabel = |x: &f64| {
             let i = x.round();
@@ -115,13 +130,11 @@ impl Chart for BurnChart<'_> {
             .y_label_formatter(&ylabel)
             .x_label_style(label(label_size, style::TEXT))
             .y_label_style(label(label_size, style::TEXT))
-            .y_label_offset(look.dy(label_size))
             .axis_desc_style(label(15.0, style::MUTED))
-            .x_desc("lookback (burn rate over the last …)")
-            .y_desc("burn rate (× the budget-neutral rate)")
+            .x_desc("lookback")
+            .y_desc("burn rate")
             .draw()?;
 
-        let hot = highlighted_lookbacks(s);
         let bars: Vec<(usize, f64, bool)> = keys
             .iter()
             .enumerate()
@@ -134,11 +147,6 @@ impl Chart for BurnChart<'_> {
             let c = if hot { OBJECTIVE } else { DATA };
             Rectangle::new([(i as f64 - 0.3, 0.0), (i as f64 + 0.3, v)], c.filled())
         }))?;
-        // 1×: the budget lasts exactly the window.
-        chart.draw_series(LineSeries::new(
-            [(-0.5, 1.0), (n - 0.5, 1.0)],
-            style::MUTED.stroke_width(1),
-        ))?;
         // Alert thresholds, one line per distinct rate.
         let mut rates: Vec<(f64, Vec<String>, bool)> = Vec::new();
         for a in &s.alerts {
@@ -175,39 +183,33 @@ impl Chart for BurnChart<'_> {
                 Some(v) if v.is_finite() => {
                     let (_, y) = at((i as f64, v.min(hi)));
                     let style = font(label_size, style::TEXT, true, HPos::Center, VPos::Bottom);
-                    style::boxed_text(&body, look, &format!("{}×", fmt::burn(v)), (x, y - 4), &style)?;
+                    style::boxed_text(&body, &format!("{}×", fmt::burn(v)), (x, y - 4), &style)?;
                 }
                 _ => {
                     let style = font(label_size, style::GREY, true, HPos::Center, VPos::Bottom);
-                    style::text(&body, look, "no data", (x, y0 - 6), &style)?;
+                    style::text(&body, "no data", (x, y0 - 6), &style)?;
                 }
             }
         }
-        let right = frame.x.end - ox - 8;
-        for (rate, names, firing) in &rates {
-            let (_, y) = at((0.0, *rate));
-            let c = if *firing { OBJECTIVE } else { style::TEXT };
-            let text = format!(
-                "{} {}: above {}×",
-                if *firing { "FIRING" } else { "alert" },
-                names.join(", "),
-                trim(*rate, 0.01)
-            );
-            style::boxed_text(
-                &body,
-                look,
-                &text,
-                (right, y - 4),
-                &font(14.0, c, true, HPos::Right, VPos::Bottom),
-            )?;
-        }
-        let (_, y1) = at((0.0, 1.0));
-        style::boxed_text(
+        let tags = rates
+            .iter()
+            .map(|(rate, names, firing)| Tag {
+                y: at((0.0, *rate)).1,
+                text: format!(
+                    "{}× {}{}",
+                    trim(*rate, 0.01),
+                    names.join(", "),
+                    if *firing { " FIRING" } else { "" }
+                ),
+                color: if *firing { OBJECTIVE } else { style::TEXT },
+            })
+            .collect();
+        style::gutter(
             &body,
-            look,
-            "1× spends the budget exactly over the window",
-            (right, y1 + 4),
-            &font(13.0, style::MUTED, false, HPos::Right, VPos::Top),
+            frame.x.end - ox + 14,
+            (frame.y.start - oy)..(frame.y.end - oy),
+            tags,
+            14.0,
         )?;
         Ok(frame)
     }

@@ -12,6 +12,7 @@ mod burn;
 mod overview;
 mod sli;
 mod style;
+mod text;
 
 pub use budget::{budget_axes, BudgetAxes};
 pub use burn::{burn_axis, highlighted_lookbacks};
@@ -166,7 +167,10 @@ pub fn render_with(report: &Report, opts: &ChartOptions) -> Result<Charts, Error
             ),
             (
                 "burn",
-                format!("{}: burn rate per lookback and the alert thresholds", s.name),
+                format!(
+                    "{}: burn rate per lookback and the alert thresholds",
+                    s.name
+                ),
                 &|| render(&burn::BurnChart(ctx), opts.format),
             ),
         ];
@@ -237,17 +241,12 @@ pub(crate) struct Frame {
 /// A chart, drawable on any backend.
 pub(crate) trait Chart {
     fn size(&self) -> (u32, u32);
-    /// `text_dy`: pixels per point of font size to move text down by (see
-    /// [`style::Look`]).
-    fn draw<DB: DrawingBackend>(
-        &self,
-        root: &DrawingArea<DB, Shift>,
-        look: &style::Look,
-    ) -> Result<Frame, ChartError>;
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<Frame, ChartError>;
 }
 
 /// Renders `chart` to PNG or SVG bytes.
 pub(crate) fn render(chart: &impl Chart, format: ChartFormat) -> Result<Vec<u8>, ChartError> {
+    style::register_fonts()?;
     match format {
         ChartFormat::Png => {
             let (rgb, (w, h), _) = render_rgb(chart)?;
@@ -258,7 +257,7 @@ pub(crate) fn render(chart: &impl Chart, format: ChartFormat) -> Result<Vec<u8>,
             let mut svg = String::new();
             {
                 let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
-                chart.draw(&root, &style::Look::svg())?;
+                chart.draw(&root)?;
                 root.present()?;
             }
             Ok(svg.into_bytes())
@@ -268,13 +267,14 @@ pub(crate) fn render(chart: &impl Chart, format: ChartFormat) -> Result<Vec<u8>,
 
 /// Draws `chart` into an RGB buffer: the pixels, the size and the plotting area.
 pub(crate) fn render_rgb(chart: &impl Chart) -> Result<(Vec<u8>, (u32, u32), Frame), ChartError> {
+    style::register_fonts()?;
     let (w, h) = chart.size();
     let mut rgb = vec![0u8; w as usize * h as usize * 3];
     let frame = {
         let backend = BitMapBackend::<RGBPixel>::with_buffer_and_format(&mut rgb, (w, h))
             .map_err(|e| ChartError(e.to_string()))?;
-        let root = backend.into_drawing_area();
-        let frame = chart.draw(&root, &style::Look::bitmap())?;
+        let root = text::Glyphs(backend).into_drawing_area();
+        let frame = chart.draw(&root)?;
         root.present()?;
         frame
     };

@@ -1,7 +1,7 @@
 //! The overview for the top of the wiki page: every SLO's SLI trend as a
 //! small multiple, two per row, each headed by its name, SLI and status.
 
-use super::style::{self, font, Look};
+use super::style::{self, font};
 use super::{sli, Chart, ChartError, Frame};
 use crate::compute::{Report, Status};
 use crate::report::fmt;
@@ -30,11 +30,7 @@ impl Chart for Overview<'_> {
         (WIDTH, HEADER + ROW * self.rows())
     }
 
-    fn draw<DB: DrawingBackend>(
-        &self,
-        root: &DrawingArea<DB, Shift>,
-        look: &Look,
-    ) -> Result<Frame, ChartError> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<Frame, ChartError> {
         let r = self.report;
         root.fill(&style::WHITE)?;
         let (head, body) = root.split_vertically(HEADER);
@@ -46,7 +42,6 @@ impl Chart for Overview<'_> {
             .unwrap_or_else(|| "7 days".into());
         style::title(
             &head,
-            look,
             &format!("{} — SLIs, last {span}", r.service),
             &format!(
                 "{} SLOs: {} ok, {} warning, {} breached, {} without data · as of {}",
@@ -60,7 +55,7 @@ impl Chart for Overview<'_> {
             None,
         )?;
         if r.slos.is_empty() {
-            style::no_data(&body, look, "no SLOs in slo.yaml", 28.0)?;
+            style::no_data(&body, "no SLOs in slo.yaml", 28.0)?;
             return Ok(Frame::default());
         }
         let cells = body.split_evenly((self.rows() as usize, 2));
@@ -68,10 +63,10 @@ impl Chart for Overview<'_> {
             let cell = cell.margin(6, 6, 10, 10);
             let (top, plot) = cell.split_vertically(34);
             let (w, _) = top.dim_in_pixel();
-            let left = style::badge(&top, look, s.status, (w as i32 - 4, 4), 13.0)?;
+            let left = style::badge(&top, s.status, (w as i32 - 4, 4), 13.0)?;
             let name = font(17.0, style::TEXT, true, HPos::Left, VPos::Top);
             let name_text = style::fit(&top, &s.name, &name, (left - 16) / 2)?;
-            let (nw, _) = style::text(&top, look, &name_text, (4, 6), &name)?;
+            let (nw, _) = style::text(&top, &name_text, (4, 6), &name)?;
             let detail = font(14.0, style::MUTED, false, HPos::Left, VPos::Top);
             let detail_text = format!(
                 "SLI {} · objective {} · {}",
@@ -81,8 +76,8 @@ impl Chart for Overview<'_> {
             );
             let x = 4 + nw as i32 + 12;
             let detail_text = style::fit(&top, &detail_text, &detail, left - 8 - x)?;
-            style::text(&top, look, &detail_text, (x, 9), &detail)?;
-            sli::panel(&plot, look, s, true)?;
+            style::text(&top, &detail_text, (x, 9), &detail)?;
+            sli::panel(&plot, s, true)?;
         }
         Ok(Frame::default())
     }

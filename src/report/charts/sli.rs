@@ -2,13 +2,12 @@
 //! horizontal line with the area below it shaded, the y axis zoomed to where
 //! the data and the objective are. The overview draws the same panel small.
 
-use super::style::{self, font, label, Look, DATA, OBJECTIVE};
+use super::style::{self, font, label, Axis, Swatch, Tag, DATA, OBJECTIVE};
 use super::{Chart, ChartError, Frame, SloChart};
 use crate::compute::SloReport;
 use crate::report::fmt;
 use plotters::backend::DrawingBackend;
 use plotters::chart::ChartBuilder;
-use plotters::coord::combinators::BindKeyPoints;
 use plotters::coord::Shift;
 use plotters::drawing::DrawingArea;
 use plotters::element::{Circle, Rectangle};
@@ -30,7 +29,7 @@ pub fn sli_axis(s: &SloReport) -> (f64, f64) {
     let pad = ((hi - lo) * 0.1)
         .max((1.0 - s.objective).abs() * 0.25)
         .max(1e-6);
-    let (lo, hi, _) = style::snap(lo - pad, hi + pad, 6);
+    let (lo, hi, _) = style::snap(lo - pad, hi + pad, 8);
     (lo.clamp(0.0, 1.0), hi.clamp(0.0, 1.0))
 }
 
@@ -69,22 +68,22 @@ pub(crate) fn x_range(s: &SloReport) -> (f64, f64) {
 /// The SLI chart of one SLO, 1200 × 600.
 pub(crate) struct SliChart<'a>(pub SloChart<'a>);
 
+/// The height of the title block and legend of the full-size charts.
+pub(crate) const HEADER: u32 = 112;
+/// The right gutter of the full-size charts, where the lines are labelled.
+pub(crate) const GUTTER: u32 = 150;
+
 impl Chart for SliChart<'_> {
     fn size(&self) -> (u32, u32) {
         (1200, 600)
     }
 
-    fn draw<DB: DrawingBackend>(
-        &self,
-        root: &DrawingArea<DB, Shift>,
-        look: &Look,
-    ) -> Result<Frame, ChartError> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<Frame, ChartError> {
         let SloChart { report, slo: s, .. } = self.0;
         root.fill(&style::WHITE)?;
-        let (head, body) = root.split_vertically(80);
+        let (head, body) = root.split_vertically(HEADER);
         style::title(
             &head,
-            look,
             &format!("{} — SLI, last {}", s.name, style::span_label(s)),
             &format!(
                 "{} · objective {} over a {} window · SLI now {} · as of {}",
@@ -96,14 +95,28 @@ impl Chart for SliChart<'_> {
             ),
             Some(s.status),
         )?;
-        panel(&body, look, s, false)
+        style::legend(
+            &head,
+            (16, 92),
+            &[
+                (
+                    Swatch::Line(DATA),
+                    format!("SLI of the {} window ending at each hour", s.window),
+                ),
+                (
+                    Swatch::Line(OBJECTIVE),
+                    format!("objective {}", fmt::pct(s.objective, 4)),
+                ),
+                (Swatch::Shade(OBJECTIVE), "below the objective".into()),
+            ],
+        )?;
+        panel(&body, s, false)
     }
 }
 
 /// The SLI trend of `s` on `area`; `small` for the overview's small multiples.
 pub(crate) fn panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    look: &Look,
     s: &SloReport,
     small: bool,
 ) -> Result<Frame, ChartError> {
@@ -111,7 +124,6 @@ pub(crate) fn panel<DB: DrawingBackend>(
     if runs.is_empty() {
         style::no_data(
             area,
-            look,
             "no data in the window",
             if small { 18.0 } else { 28.0 },
         )?;
@@ -125,15 +137,15 @@ pub(crate) fn panel<DB: DrawingBackend>(
     let xfmt = if small { "%b %d" } else { "%b %d %H:%M" };
 
     let mut chart = ChartBuilder::on(area)
-        .margin_top(if small { 8 } else { 14 })
-        .margin_right(if small { 18 } else { 36 })
+        .margin_top(if small { 8 } else { 10 })
+        .margin_right(if small { 22 } else { GUTTER })
         .margin_left(if small { 4 } else { 10 })
         .margin_bottom(if small { 4 } else { 8 })
         .x_label_area_size(if small { 24 } else { 56 })
-        .y_label_area_size(if small { 64 } else { 104 })
+        .y_label_area_size(if small { 64 } else { 100 })
         .build_cartesian_2d(
-            (x0..x1).with_key_points(xticks).with_light_points(xlight),
-            (lo..hi).with_key_points(yticks),
+            Axis::new(x0, x1, xticks, xlight),
+            Axis::new(lo, hi, yticks, Vec::new()),
         )?;
     let xlabel = |x: &f64| style::time_label(*x, xfmt);
     let ylabel = |y: &f64| style::pct_label(*y, ystep);
@@ -145,11 +157,9 @@ pub(crate) fn panel<DB: DrawingBackend>(
         .y_label_formatter(&ylabel)
         .x_label_style(label(label_size, style::TEXT))
         .y_label_style(label(label_size, style::TEXT))
-        .y_label_offset(look.dy(label_size))
         .axis_desc_style(label(15.0, style::MUTED));
     if !small {
-        mesh.x_desc("time (UTC)")
-            .y_desc(format!("SLI over the {} window ending then", s.window));
+        mesh.x_desc("time (UTC)").y_desc("SLI");
     }
     mesh.draw()?;
 
@@ -157,55 +167,73 @@ pub(crate) fn panel<DB: DrawingBackend>(
     let obj = s.objective.clamp(lo, hi);
     chart.draw_series(std::iter::once(Rectangle::new(
         [(x0, lo), (x1, obj)],
-        OBJECTIVE.mix(0.10).filled(),
+        OBJECTIVE.mix(style::SHADE).filled(),
     )))?;
-    chart.draw_series(LineSeries::new(
-        [(x0, s.objective), (x1, s.objective)]
-            .into_iter()
-            .filter(|_| (lo..=hi).contains(&s.objective)),
-        OBJECTIVE.stroke_width(2),
-    ))?;
+    let objective_shown = (lo..=hi).contains(&s.objective);
+    if objective_shown {
+        chart.draw_series(LineSeries::new(
+            [(x0, s.objective), (x1, s.objective)],
+            OBJECTIVE.stroke_width(2),
+        ))?;
+    }
     let width = if small { 2 } else { 3 };
     for run in &runs {
         if run.len() == 1 {
             chart.draw_series(run.iter().map(|&p| Circle::new(p, width, DATA.filled())))?;
         } else {
-            chart.draw_series(LineSeries::new(run.iter().copied(), DATA.stroke_width(width)))?;
+            chart.draw_series(LineSeries::new(
+                run.iter().copied(),
+                DATA.stroke_width(width),
+            ))?;
         }
     }
 
     let (px, py) = chart.plotting_area().get_pixel_range();
     let frame = Frame { x: px, y: py };
-    let root = area;
     let (ox, oy) = area.get_base_pixel();
     let at = |p: (f64, f64)| {
         let (x, y) = chart.backend_coord(&p);
         (x - ox, y - oy)
     };
-    if (lo..=hi).contains(&s.objective) {
-        let (_, y) = at((x0, s.objective));
-        let style = font(label_size, OBJECTIVE, true, HPos::Left, VPos::Top);
-        style::boxed_text(
-            root,
-            look,
-            &format!("objective {}", fmt::pct(s.objective, 4)),
-            (frame.x.start - ox + 8, y + 5),
-            &style,
-        )?;
-    }
-    if !small {
-        if let Some(&last) = runs.last().and_then(|r| r.last()) {
-            let (x, y) = at(last);
-            root.draw(&Circle::new((x, y), 5, DATA.filled()))?;
-            let style = font(label_size, DATA, true, HPos::Right, VPos::Bottom);
+    let objective_text = format!("objective {}", fmt::pct(s.objective, 4));
+    if small {
+        if objective_shown {
+            let (_, y) = at((x0, s.objective));
+            let style = font(label_size, OBJECTIVE, true, HPos::Left, VPos::Top);
             style::boxed_text(
-                root,
-                look,
-                &style::pct_label(last.1, ystep / 10.0),
-                (x - 8, y - 8),
+                area,
+                &objective_text,
+                (frame.x.start - ox + 8, y + 5),
                 &style,
             )?;
         }
+        return Ok(frame);
     }
+    let mut tags = Vec::new();
+    if objective_shown {
+        tags.push(Tag {
+            y: at((x0, s.objective)).1,
+            text: objective_text,
+            color: OBJECTIVE,
+        });
+    }
+    if let Some(&last) = runs.last().and_then(|r| r.last()) {
+        let (x, y) = at(last);
+        area.draw(&Circle::new((x, y), 5, DATA.filled()))?;
+        if last.0 >= x1 {
+            tags.push(Tag {
+                y,
+                text: format!("now {}", fmt::sli(s)),
+                color: DATA,
+            });
+        }
+    }
+    style::gutter(
+        area,
+        frame.x.end - ox + 14,
+        (frame.y.start - oy)..(frame.y.end - oy),
+        tags,
+        15.0,
+    )?;
     Ok(frame)
 }

@@ -5,11 +5,13 @@
 use super::ChartError;
 use crate::compute::{SloReport, Status};
 use plotters::backend::DrawingBackend;
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::coord::Shift;
 use plotters::drawing::DrawingArea;
-use plotters::element::Rectangle;
+use plotters::element::{DashedPathElement, PathElement, Rectangle};
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{Color, FontDesc, FontFamily, FontStyle, RGBColor, TextStyle};
+use std::ops::Range;
 use std::sync::OnceLock;
 
 /// The family every chart's text uses. The ab_glyph font table is keyed by it,
@@ -17,8 +19,8 @@ use std::sync::OnceLock;
 /// fall back to their sans-serif.
 pub const FONT: &str = "DejaVu Sans, sans-serif";
 
-static REGULAR: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
-static BOLD: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans-Bold.ttf");
+pub(crate) static REGULAR: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
+pub(crate) static BOLD: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans-Bold.ttf");
 
 /// Registers the embedded fonts with plotters (once per process).
 pub(crate) fn register_fonts() -> Result<(), ChartError> {
@@ -35,7 +37,6 @@ pub(crate) fn register_fonts() -> Result<(), ChartError> {
 
 // Okabe–Ito, safe for the common colour-vision deficiencies.
 pub const ORANGE: RGBColor = RGBColor(0xE6, 0x9F, 0x00);
-pub const SKY_BLUE: RGBColor = RGBColor(0x56, 0xB4, 0xE9);
 pub const GREEN: RGBColor = RGBColor(0x00, 0x9E, 0x73);
 pub const BLUE: RGBColor = RGBColor(0x00, 0x72, 0xB2);
 pub const VERMILLION: RGBColor = RGBColor(0xD5, 0x5E, 0x00);
@@ -63,28 +64,6 @@ pub fn status_color(s: Status) -> RGBColor {
     }
 }
 
-/// How text is placed on a backend. plotters' ab_glyph rasteriser draws text
-/// higher than the box it lays out (the baseline lands half an em below the
-/// anchor), so bitmaps move text down by `text_dy` × font size; SVG viewers
-/// place text themselves.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Look {
-    pub text_dy: f64,
-}
-
-impl Look {
-    pub fn bitmap() -> Look {
-        Look { text_dy: 0.24 }
-    }
-    pub fn svg() -> Look {
-        Look { text_dy: 0.0 }
-    }
-    /// The downward correction for text of `size`.
-    pub fn dy(&self, size: f64) -> i32 {
-        (self.text_dy * size).round() as i32
-    }
-}
-
 /// A text style of the embedded font.
 pub(crate) fn font(size: f64, color: RGBColor, bold: bool, h: HPos, v: VPos) -> TextStyle<'static> {
     let style = if bold {
@@ -107,20 +86,18 @@ pub(crate) fn label(size: f64, color: RGBColor) -> TextStyle<'static> {
 /// Draws `text` at pixel `at` of `area`; returns its width and height.
 pub(crate) fn text<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    look: &Look,
     s: &str,
     at: (i32, i32),
     style: &TextStyle,
 ) -> Result<(u32, u32), ChartError> {
     let size = area.estimate_text_size(s, style)?;
-    area.draw_text(s, style, (at.0, at.1 + look.dy(style.font.get_size())))?;
+    area.draw_text(s, style, at)?;
     Ok(size)
 }
 
 /// Draws `text` on a white box (for labels that may sit over lines or bars).
 pub(crate) fn boxed_text<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    look: &Look,
     s: &str,
     at: (i32, i32),
     style: &TextStyle,
@@ -141,7 +118,7 @@ pub(crate) fn boxed_text<DB: DrawingBackend>(
         [(x0 - 4, y0 - 2), (x0 + w + 4, y0 + h + 3)],
         WHITE.mix(0.85).filled(),
     ))?;
-    text(area, look, s, at, style)?;
+    text(area, s, at, style)?;
     Ok(())
 }
 
@@ -149,27 +126,35 @@ pub(crate) fn boxed_text<DB: DrawingBackend>(
 /// as a coloured badge on the right.
 pub(crate) fn title<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    look: &Look,
     main: &str,
     sub: &str,
     status: Option<Status>,
 ) -> Result<(), ChartError> {
     let (w, _) = area.dim_in_pixel();
     let right = match status {
-        Some(st) => badge(area, look, st, (w as i32 - 16, 14), 17.0)? - 16,
+        Some(st) => badge(area, st, (w as i32 - 16, 14), 17.0)? - 16,
         None => w as i32 - 16,
     };
     let main_style = font(24.0, TEXT, true, HPos::Left, VPos::Top);
-    text(area, look, &fit(area, main, &main_style, right - 16)?, (16, 12), &main_style)?;
+    text(
+        area,
+        &fit(area, main, &main_style, right - 16)?,
+        (16, 12),
+        &main_style,
+    )?;
     let sub_style = font(16.0, MUTED, false, HPos::Left, VPos::Top);
-    text(area, look, &fit(area, sub, &sub_style, right - 16)?, (16, 46), &sub_style)?;
+    text(
+        area,
+        &fit(area, sub, &sub_style, right - 16)?,
+        (16, 46),
+        &sub_style,
+    )?;
     Ok(())
 }
 
 /// A status badge whose right edge is at `at.0`; returns its left edge.
 pub(crate) fn badge<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    look: &Look,
     st: Status,
     at: (i32, i32),
     size: f64,
@@ -187,7 +172,7 @@ pub(crate) fn badge<DB: DrawingBackend>(
         [(x0, at.1), (at.0, at.1 + bh)],
         status_color(st).filled(),
     ))?;
-    text(area, look, &label, (x0 + bw / 2, at.1 + bh / 2), &style)?;
+    text(area, &label, (x0 + bw / 2, at.1 + bh / 2), &style)?;
     Ok(x0)
 }
 
@@ -214,10 +199,126 @@ pub(crate) fn fit<DB: DrawingBackend>(
     Ok(String::new())
 }
 
+/// A legend entry's mark.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Swatch {
+    Line(RGBColor),
+    Dashed(RGBColor),
+    /// A shaded area: the colour at the charts' shading opacity, with its edge.
+    Shade(RGBColor),
+    Bar(RGBColor),
+}
+
+/// The opacity of shaded areas (below the objective, overspent budget).
+pub const SHADE: f64 = 0.12;
+
+/// A row of legend entries starting at `at` (left, vertical centre).
+pub(crate) fn legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    at: (i32, i32),
+    items: &[(Swatch, String)],
+) -> Result<(), ChartError> {
+    let style = font(14.0, MUTED, false, HPos::Left, VPos::Center);
+    let (mut x, y) = at;
+    for (swatch, label) in items {
+        match *swatch {
+            Swatch::Line(c) => {
+                area.draw(&PathElement::new([(x, y), (x + 28, y)], c.stroke_width(3)))?;
+            }
+            Swatch::Dashed(c) => {
+                area.draw(&DashedPathElement::new(
+                    [(x, y), (x + 28, y)],
+                    7,
+                    4,
+                    c.stroke_width(2),
+                ))?;
+            }
+            Swatch::Shade(c) => {
+                area.draw(&Rectangle::new(
+                    [(x, y - 7), (x + 28, y + 7)],
+                    c.mix(SHADE).filled(),
+                ))?;
+                area.draw(&PathElement::new(
+                    [(x, y - 7), (x + 28, y - 7)],
+                    c.stroke_width(2),
+                ))?;
+            }
+            Swatch::Bar(c) => {
+                area.draw(&Rectangle::new(
+                    [(x + 6, y - 8), (x + 22, y + 8)],
+                    c.filled(),
+                ))?;
+            }
+        }
+        x += 36;
+        let (w, _) = text(area, label, (x, y), &style)?;
+        x += w as i32 + 26;
+    }
+    Ok(())
+}
+
+/// A label in the right gutter of a plot, for the line at pixel row `y`.
+pub(crate) struct Tag {
+    pub y: i32,
+    pub text: String,
+    pub color: RGBColor,
+}
+
+/// Draws `tags` left-aligned at `x`, each centred on its row, moved apart
+/// where they would overlap and kept within `rows`; a tag that had to move
+/// gets a short leader to its row.
+pub(crate) fn gutter<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    x: i32,
+    rows: Range<i32>,
+    mut tags: Vec<Tag>,
+    size: f64,
+) -> Result<(), ChartError> {
+    tags.sort_by_key(|t| t.y);
+    let ys = spread(
+        &tags.iter().map(|t| t.y).collect::<Vec<_>>(),
+        (size * 1.3) as i32,
+        rows,
+    );
+    for (t, y) in tags.iter().zip(ys) {
+        if (y - t.y).abs() > 2 {
+            area.draw(&PathElement::new(
+                [(x - 12, t.y), (x - 3, y)],
+                t.color.stroke_width(1),
+            ))?;
+        }
+        let style = font(size, t.color, true, HPos::Left, VPos::Center);
+        let max_w = area.dim_in_pixel().0 as i32 - x - 6;
+        text(area, &fit(area, &t.text, &style, max_w)?, (x, y), &style)?;
+    }
+    Ok(())
+}
+
+/// Sorted rows moved apart to at least `gap` and into `rows` (when they fit).
+pub fn spread(ys: &[i32], gap: i32, rows: Range<i32>) -> Vec<i32> {
+    let mut out: Vec<i32> = Vec::with_capacity(ys.len());
+    for &y in ys {
+        let y = y.clamp(rows.start + gap / 2, (rows.end - gap / 2).max(rows.start));
+        let y = match out.last() {
+            Some(&p) => y.max(p + gap),
+            None => y,
+        };
+        out.push(y);
+    }
+    // Pushed past the bottom: push back up.
+    let mut limit = rows.end - gap / 2;
+    for y in out.iter_mut().rev() {
+        if *y > limit {
+            *y = limit;
+        }
+        limit = *y - gap;
+    }
+    out
+}
+
 /// The frame of an empty plot with `message` in its middle.
 pub(crate) fn no_data<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    look: &Look,
     message: &str,
     size: f64,
 ) -> Result<(), ChartError> {
@@ -228,7 +329,7 @@ pub(crate) fn no_data<DB: DrawingBackend>(
         GRID.stroke_width(2),
     ))?;
     let style = font(size, GREY, true, HPos::Center, VPos::Center);
-    text(area, look, message, (w / 2, h / 2), &style)?;
+    text(area, message, (w / 2, h / 2), &style)?;
     Ok(())
 }
 
@@ -269,6 +370,53 @@ pub fn time_label(ts: f64, format: &str) -> String {
     chrono::DateTime::from_timestamp(ts.round() as i64, 0)
         .map(|t| t.format(format).to_string())
         .unwrap_or_default()
+}
+
+/// A linear f64 axis with the ticks given: labelled (`bold`) and lighter mesh
+/// lines (`light`). (plotters' own `with_key_points` on an f64 range has no
+/// label formatter, so the charts use this.)
+pub(crate) struct Axis {
+    pub range: Range<f64>,
+    pub bold: Vec<f64>,
+    pub light: Vec<f64>,
+}
+
+impl Axis {
+    pub fn new(lo: f64, hi: f64, bold: Vec<f64>, light: Vec<f64>) -> Axis {
+        Axis {
+            range: lo..hi,
+            bold,
+            light,
+        }
+    }
+}
+
+impl Ranged for Axis {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, v: &f64, limit: (i32, i32)) -> i32 {
+        let (lo, hi) = (self.range.start, self.range.end);
+        let span = f64::from(limit.1 - limit.0);
+        if hi == lo || !v.is_finite() {
+            return limit.0 + (span / 2.0) as i32;
+        }
+        let pos = span * (v - lo) / (hi - lo);
+        // Far outside the plot (a clamped bar, a projection): keep it drawable.
+        limit.0 + pos.clamp(-4.0 * span.abs(), 4.0 * span.abs()).round() as i32
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        if hint.weight().allow_light_points() {
+            self.light.clone()
+        } else {
+            self.bold.clone()
+        }
+    }
+
+    fn range(&self) -> Range<f64> {
+        self.range.clone()
+    }
 }
 
 const HOUR: i64 = 3_600;
@@ -385,6 +533,13 @@ mod tests {
         assert_eq!(pct_label(0.5, 0.25), "50%");
         assert_eq!(pct_label(-1e-17, 0.25), "0%");
         assert_eq!(decimals(0.025), 3);
+    }
+
+    #[test]
+    fn gutter_tags_move_apart() {
+        assert_eq!(spread(&[100, 105, 300], 20, 0..400), vec![100, 120, 300]);
+        assert_eq!(spread(&[390, 395], 20, 0..400), vec![370, 390]);
+        assert_eq!(spread(&[-50], 20, 0..400), vec![10]);
     }
 
     #[test]

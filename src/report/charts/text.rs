@@ -1,0 +1,211 @@
+//! Text for the PNG charts, drawn with the embedded DejaVu Sans.
+//!
+//! plotters 0.3.7's ab_glyph renderer drops each glyph's left side bearing
+//! and truncates its pen position (so "objective" reads "ob jective"), and it
+//! puts the baseline half an em below the anchor (so text sits higher than
+//! the box it lays out). [`Glyphs`] wraps a bitmap backend and lays text out
+//! itself: kerned, sub-pixel positioned, anchored on the font's ascent and
+//! descent, rotated like plotters does. Everything else goes to the wrapped
+//! backend. SVG needs none of this: the viewer draws its text.
+
+use super::style::{BOLD, REGULAR};
+use ab_glyph::{point, Font, FontRef, Glyph, PxScale, ScaleFont};
+use plotters::style::text_anchor::{HPos, VPos};
+use plotters_backend::{
+    BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingBackend, DrawingErrorKind,
+    FontStyle,
+};
+use std::sync::OnceLock;
+
+/// The embedded fonts, parsed once: `(regular, bold)`.
+fn fonts() -> Option<&'static (FontRef<'static>, FontRef<'static>)> {
+    static FONTS: OnceLock<Option<(FontRef<'static>, FontRef<'static>)>> = OnceLock::new();
+    FONTS
+        .get_or_init(|| {
+            Some((
+                FontRef::try_from_slice(REGULAR).ok()?,
+                FontRef::try_from_slice(BOLD).ok()?,
+            ))
+        })
+        .as_ref()
+}
+
+/// `text` laid out at `size` (plotters' size: ascent − descent in pixels) with
+/// its top-left corner at the origin: the glyphs and the box `(w, h)`.
+fn layout(font: &FontRef<'static>, size: f64, text: &str) -> (Vec<Glyph>, (f32, f32)) {
+    let scale = PxScale::from(size as f32);
+    let f = font.as_scaled(scale);
+    let mut glyphs = Vec::with_capacity(text.len());
+    let mut x = 0.0f32;
+    let mut prev = None;
+    for c in text.chars() {
+        let id = f.glyph_id(c);
+        if let Some(p) = prev {
+            x += f.kern(p, id);
+        }
+        glyphs.push(id.with_scale_and_position(scale, point(x, f.ascent())));
+        x += f.h_advance(id);
+        prev = Some(id);
+    }
+    (glyphs, (x, f.ascent() - f.descent()))
+}
+
+fn pick(style: FontStyle) -> Option<&'static FontRef<'static>> {
+    let (regular, bold) = fonts()?;
+    Some(match style {
+        FontStyle::Bold => bold,
+        _ => regular,
+    })
+}
+
+/// A bitmap backend whose text is drawn by [`layout`] (see the module doc).
+pub(crate) struct Glyphs<DB>(pub DB);
+
+impl<DB: DrawingBackend> DrawingBackend for Glyphs<DB> {
+    type ErrorType = DB::ErrorType;
+
+    fn get_size(&self) -> (u32, u32) {
+        self.0.get_size()
+    }
+
+    fn ensure_prepared(&mut self) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.0.ensure_prepared()
+    }
+
+    fn present(&mut self) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.0.present()
+    }
+
+    fn draw_pixel(
+        &mut self,
+        point: BackendCoord,
+        color: BackendColor,
+    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.0.draw_pixel(point, color)
+    }
+
+    fn draw_line<S: BackendStyle>(
+        &mut self,
+        from: BackendCoord,
+        to: BackendCoord,
+        style: &S,
+    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.0.draw_line(from, to, style)
+    }
+
+    fn draw_rect<S: BackendStyle>(
+        &mut self,
+        upper_left: BackendCoord,
+        bottom_right: BackendCoord,
+        style: &S,
+        fill: bool,
+    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.0.draw_rect(upper_left, bottom_right, style, fill)
+    }
+
+    fn draw_path<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
+        &mut self,
+        path: I,
+        style: &S,
+    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.0.draw_path(path, style)
+    }
+
+    fn draw_circle<S: BackendStyle>(
+        &mut self,
+        center: BackendCoord,
+        radius: u32,
+        style: &S,
+        fill: bool,
+    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.0.draw_circle(center, radius, style, fill)
+    }
+
+    fn fill_polygon<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
+        &mut self,
+        vert: I,
+        style: &S,
+    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.0.fill_polygon(vert, style)
+    }
+
+    fn blit_bitmap(
+        &mut self,
+        pos: BackendCoord,
+        size: (u32, u32),
+        src: &[u8],
+    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.0.blit_bitmap(pos, size, src)
+    }
+
+    fn estimate_text_size<S: BackendTextStyle>(
+        &self,
+        text: &str,
+        style: &S,
+    ) -> Result<(u32, u32), DrawingErrorKind<Self::ErrorType>> {
+        match pick(style.style()) {
+            Some(font) => {
+                let (_, (w, h)) = layout(font, style.size(), text);
+                Ok((w.ceil() as u32, h.ceil() as u32))
+            }
+            None => self.0.estimate_text_size(text, style),
+        }
+    }
+
+    fn draw_text<S: BackendTextStyle>(
+        &mut self,
+        text: &str,
+        style: &S,
+        pos: BackendCoord,
+    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+        let Some(font) = pick(style.style()) else {
+            return self.0.draw_text(text, style, pos);
+        };
+        let color = style.color();
+        if color.alpha == 0.0 {
+            return Ok(());
+        }
+        let (glyphs, (w, h)) = layout(font, style.size(), text);
+        let anchor = style.anchor();
+        let dx = match anchor.h_pos {
+            HPos::Left => 0.0,
+            HPos::Center => -w / 2.0,
+            HPos::Right => -w,
+        };
+        let dy = match anchor.v_pos {
+            VPos::Top => 0.0,
+            VPos::Center => -h / 2.0,
+            VPos::Bottom => -h,
+        };
+        let (dx, dy) = (dx.round(), dy.round());
+        let trans = style.transform();
+        let (width, height) = self.0.get_size();
+        let mut result = Ok(());
+        for mut g in glyphs {
+            g.position = point(g.position.x + dx, g.position.y + dy);
+            let Some(outline) = font.outline_glyph(g) else {
+                continue;
+            };
+            let b = outline.px_bounds();
+            outline.draw(|gx, gy, coverage| {
+                if coverage <= 0.0 || result.is_err() {
+                    return;
+                }
+                let (tx, ty) =
+                    trans.transform(b.min.x as i32 + gx as i32, b.min.y as i32 + gy as i32);
+                let (x, y) = (pos.0 + tx, pos.1 + ty);
+                if x >= 0 && y >= 0 && (x as u32) < width && (y as u32) < height {
+                    let c = BackendColor {
+                        alpha: color.alpha * f64::from(coverage.min(1.0)),
+                        rgb: color.rgb,
+                    };
+                    result = self.0.draw_pixel((x, y), c);
+                }
+            });
+            if result.is_err() {
+                return result;
+            }
+        }
+        result
+    }
+}
