@@ -10,20 +10,28 @@ use chrono::{Datelike, NaiveDate, TimeZone};
 pub const THIRTY_DAYS: i64 = 30 * 86_400;
 
 /// The window ending at `t`: `(start, whole_length)` in seconds. A rolling
-/// window's length is W; a calendar window's is its whole period (a 31-day month
-/// counts 31 days even when `t` falls on its 3rd).
+/// window's length is W; a calendar window's is its whole period in calendar
+/// days (a 31-day month counts 31 days even when `t` falls on its 3rd, and a
+/// week 7 days, also across a DST change; `start` is the real instant of the
+/// period's first local midnight).
 pub fn bounds(window: &Window, t: i64) -> (i64, i64) {
     match window {
         Window::Rolling(d) => (t - d.secs(), d.secs()),
         Window::Calendar { unit, tz } => {
-            let (start, end) = calendar_period(*unit, *tz, t);
-            (start, end - start)
+            let (start, _, days) = calendar(*unit, *tz, t);
+            (start, days * 86_400)
         }
     }
 }
 
 /// The calendar period that contains the instant just before `t`: `(start, end)`.
 pub fn calendar_period(unit: CalendarUnit, tz: chrono_tz::Tz, t: i64) -> (i64, i64) {
+    let (start, end, _) = calendar(unit, tz, t);
+    (start, end)
+}
+
+/// `(start, end, calendar days)` of the period that contains the instant just before `t`.
+fn calendar(unit: CalendarUnit, tz: chrono_tz::Tz, t: i64) -> (i64, i64, i64) {
     let just_before = chrono::DateTime::from_timestamp(t, 0).unwrap_or_default()
         - chrono::Duration::nanoseconds(1);
     let local = just_before.with_timezone(&tz).date_naive();
@@ -44,7 +52,11 @@ pub fn calendar_period(unit: CalendarUnit, tz: chrono_tz::Tz, t: i64) -> (i64, i
             (first, next)
         }
     };
-    (local_midnight(tz, first), local_midnight(tz, next))
+    (
+        local_midnight(tz, first),
+        local_midnight(tz, next),
+        (next - first).num_days(),
+    )
 }
 
 /// The first instant of a local date (midnight, or the first minute after a DST gap).
@@ -142,8 +154,14 @@ mod tests {
         let berlin: chrono_tz::Tz = "Europe/Berlin".parse().unwrap();
         let (s, _) = calendar_period(CalendarUnit::Month, berlin, ts("2026-11-24T10:00:00Z"));
         assert_eq!(s, ts("2026-10-31T23:00:00Z"));
-        // October 2026 in Berlin has 31 days and one extra hour (DST ends on the 25th).
+        // October 2026 in Berlin lasts 31 days and one hour (DST ends on the
+        // 25th); its budget counts its 31 calendar days.
         let (s, e) = calendar_period(CalendarUnit::Month, berlin, ts("2026-10-15T00:00:00Z"));
         assert_eq!(e - s, 31 * 86_400 + 3_600);
+        let month = Window::Calendar {
+            unit: CalendarUnit::Month,
+            tz: berlin,
+        };
+        assert_eq!(bounds(&month, ts("2026-10-15T00:00:00Z")), (s, 31 * 86_400));
     }
 }

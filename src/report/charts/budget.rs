@@ -101,13 +101,6 @@ impl Chart for BudgetChart<'_> {
         root.fill(&style::WHITE)?;
         let (head, body) = root.split_vertically(HEADER);
         let ax = budget_axes(s, warning_below);
-        let forecast = match ax.as_ref().and_then(|a| a.exhaustion) {
-            Some(t) => format!(
-                "runs out {} at the current burn rate",
-                style::time_label(t, "%Y-%m-%d %H:%M UTC")
-            ),
-            None => "no exhaustion forecast".into(),
-        };
         style::title(
             &head,
             &format!(
@@ -116,12 +109,11 @@ impl Chart for BudgetChart<'_> {
                 style::span_label(s)
             ),
             &format!(
-                "{} · objective {} over a {} window · {} left now, {} · as of {}",
+                "{} · objective {} over a {} window · {} left now · as of {}",
                 report.service,
                 fmt::pct(s.objective, 4),
                 s.window,
                 fmt::budget_left(s),
-                forecast,
                 style::as_of_label(&report.as_of)
             ),
             Some(s.status),
@@ -131,8 +123,14 @@ impl Chart for BudgetChart<'_> {
             Swatch::Line(DATA),
             format!("budget left in the {} window ending at each hour", s.window),
         )];
-        if ax.as_ref().is_some_and(|a| a.projection_end.is_some()) {
-            items.push((Swatch::Dashed(DATA), "forecast".into()));
+        if let Some(t) = ax.as_ref().and_then(|a| a.exhaustion) {
+            items.push((
+                Swatch::Dashed(DATA),
+                format!(
+                    "forecast: runs out {}",
+                    style::time_label(t, "%Y-%m-%d %H:%M UTC")
+                ),
+            ));
         }
         if warn {
             items.push((

@@ -71,7 +71,7 @@ pub(crate) struct SliChart<'a>(pub SloChart<'a>);
 /// The height of the title block and legend of the full-size charts.
 pub(crate) const HEADER: u32 = 112;
 /// The right gutter of the full-size charts, where the lines are labelled.
-pub(crate) const GUTTER: u32 = 150;
+pub(crate) const GUTTER: u32 = 170;
 
 impl Chart for SliChart<'_> {
     fn size(&self) -> (u32, u32) {
