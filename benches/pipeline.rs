@@ -15,6 +15,9 @@ use slo::report::{renderer, Format};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const END: &str = "2026-11-23T00:00:00Z";
 
 fn data_dir() -> PathBuf {

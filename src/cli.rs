@@ -39,6 +39,10 @@ pub struct Common {
     /// Use the cache only; make no calls to the data source.
     #[arg(long, global = true)]
     pub offline: bool,
+    /// Time-slice SLOs may judge data older than CloudWatch keeps at their
+    /// period by coarser slices (by default that is an error).
+    #[arg(long, global = true)]
+    pub allow_coarser_slices: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,6 +5,7 @@
 
 use crate::error::{Error, Result};
 use crate::series::fmt_time;
+use polars::prelude::ParquetCompression;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -156,7 +157,10 @@ pub fn write(dir: &Path, services: usize, days: i64, end: &str, format: &str) ->
             prefix.trim_end_matches('_').to_string()
         };
         let bytes = match format {
-            "parquet" => parquet(&d, prefix)?,
+            // The bundled sample is kept small (zstd); fleets are read fast
+            // (snappy, the codec most writers default to).
+            "parquet" if services == 0 => parquet(&d, prefix, ParquetCompression::Zstd(None))?,
+            "parquet" => parquet(&d, prefix, ParquetCompression::Snappy)?,
             "json" => json(&d, prefix).into_bytes(),
             "csv" => csv(&d, prefix).into_bytes(),
             other => {
@@ -176,7 +180,7 @@ pub fn write(dir: &Path, services: usize, days: i64, end: &str, format: &str) ->
     Ok(())
 }
 
-fn parquet(d: &ServiceData, prefix: &str) -> Result<Vec<u8>> {
+fn parquet(d: &ServiceData, prefix: &str, compression: ParquetCompression) -> Result<Vec<u8>> {
     use polars::prelude::*;
     let (mut ts, mut metric, mut value) = (Vec::new(), Vec::new(), Vec::new());
     for (name, col) in names(prefix).iter().zip(columns(d)) {
@@ -203,7 +207,7 @@ fn parquet(d: &ServiceData, prefix: &str) -> Result<Vec<u8>> {
     .map_err(err)?;
     let mut buf = Vec::new();
     ParquetWriter::new(&mut buf)
-        .with_compression(ParquetCompression::Zstd(None))
+        .with_compression(compression)
         .finish(&mut df)
         .map_err(err)?;
     Ok(buf)

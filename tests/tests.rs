@@ -1,6 +1,7 @@
 //! The one integration-test binary (it links polars once): modules by theme.
 
 mod cli;
+mod cloudwatch;
 mod common;
 mod math;
 mod snapshots;

@@ -9,7 +9,7 @@ pub fn run(c: &Common) -> Result<u8> {
     match &cfg.source {
         Source::Files { path } => {
             // Files are their own cache: check that they read, and say so.
-            let data = crate::source::load(&cfg, &super::load_options(c))?;
+            let data = crate::source::load(&cfg, &super::load_options(c, &cfg, None))?;
             if !c.quiet {
                 let points: usize = data.values().map(|s| s.len()).sum();
                 eprintln!(
@@ -21,7 +21,12 @@ pub fn run(c: &Common) -> Result<u8> {
             Ok(exit::OK)
         }
         Source::CloudWatch { .. } => {
-            crate::source::load(&cfg, &super::load_options(c))?;
+            // The range of T: --as-of, slo.yaml's as_of, or now.
+            let pinned = match &c.as_of {
+                Some(s) => Some(super::parse_as_of(s)?),
+                None => None,
+            };
+            crate::source::cloudwatch::fetch(&cfg, &super::load_options(c, &cfg, pinned))?;
             Ok(exit::OK)
         }
     }

@@ -37,11 +37,19 @@ pub fn run(cli: Cli) -> Result<u8> {
     }
 }
 
-fn load_options(c: &Common) -> LoadOptions {
+/// The history series of a report: the windows ending at each hour of the last 7 days.
+const SERIES_RANGE: i64 = 7 * 86_400;
+
+/// What the source needs: the options, and T as known before the data (a
+/// pinned time, or now) for sources that fetch a range.
+fn load_options(c: &Common, cfg: &Config, pinned: Option<(i64, bool)>) -> LoadOptions {
     LoadOptions {
         offline: c.offline,
         quiet: c.quiet,
         cache_dir: c.cache_dir.clone(),
+        as_of: Some(settle_as_of(cfg, pinned, &DataSet::new()).0),
+        series_range: SERIES_RANGE,
+        allow_coarser_slices: c.allow_coarser_slices,
     }
 }
 
@@ -53,7 +61,7 @@ pub fn evaluate(c: &Common) -> Result<(Config, Report)> {
         Some(s) => Some(parse_as_of(s)?),
         None => None,
     };
-    let data = source::load(&cfg, &load_options(c))?;
+    let data = source::load(&cfg, &load_options(c, &cfg, pinned))?;
     let (as_of, requested) = settle_as_of(&cfg, pinned, &data);
     let report = compute::evaluate(
         &cfg,
@@ -61,7 +69,7 @@ pub fn evaluate(c: &Common) -> Result<(Config, Report)> {
         &EvalOptions {
             as_of,
             as_of_requested: requested,
-            series_range: 7 * 86_400,
+            series_range: SERIES_RANGE,
             series_step: 3_600,
         },
     )?;

@@ -21,8 +21,8 @@ const MAX_VALUE: f64 = 4_611_686_018_427_387_904.0; // 2^62
 /// through hardware conversions (a direct f64 → i128 cast is a slow library call).
 #[inline]
 fn fixed(v: f64) -> i128 {
-    let int = v.trunc();
-    (((int as u64) as i128) << 64) | (((v - int) * ONE) as u64 as i128)
+    let int = v as u64; // truncates; exact below 2^62
+    ((int as i128) << 64) | ((v - int as f64) * ONE) as u64 as i128
 }
 
 /// Sums of a ratio SLI over a window.
@@ -83,68 +83,77 @@ impl RatioIndex {
             Numerator::Good(n, s) => (n, s, true),
             Numerator::Bad(n, s) => (n, s, false),
         };
-        let cap = ns.len().max(total.len()) + 1;
+        // Only periods with a `total` can hold events: the index has one row per
+        // point of `total`, and the numerator is matched to it by time.
+        let n = total.len();
         let mut idx = RatioIndex {
-            ts: Vec::with_capacity(cap),
-            good: Vec::with_capacity(cap),
-            total: Vec::with_capacity(cap),
-            missing: Vec::with_capacity(cap),
-            clamped: Vec::with_capacity(cap),
+            ts: Vec::with_capacity(n),
+            good: Vec::with_capacity(n + 1),
+            total: Vec::with_capacity(n + 1),
+            missing: Vec::with_capacity(n + 1),
+            clamped: Vec::with_capacity(n + 1),
         };
+        let (mut g_acc, mut t_acc, mut m_acc, mut c_acc) = (0i128, 0i128, 0u32, 0u32);
         idx.good.push(0);
         idx.total.push(0);
         idx.missing.push(0);
         idx.clamped.push(0);
-        let (mut i, mut j) = (0, 0);
-        while i < ns.len() || j < total.len() {
-            let tn = ns.ts.get(i).copied().unwrap_or(i64::MAX);
-            let tt = total.ts.get(j).copied().unwrap_or(i64::MAX);
-            let t = tn.min(tt);
-            let n = (tn == t).then(|| ns.vs[i]);
-            let tot = (tt == t).then(|| total.vs[j]);
-            if tn == t {
-                i += 1;
-            }
-            if tt == t {
-                j += 1;
-            }
-            if let Some(v) = n {
+        let aligned = ns.ts == total.ts;
+        let mut i = 0;
+        for (j, (&t, &tv)) in total.ts.iter().zip(&total.vs).enumerate() {
+            check(total_name, t, tv)?;
+            let nv = if aligned {
+                Some(ns.vs[j])
+            } else {
+                while i < ns.len() && ns.ts[i] < t {
+                    check(num_name, ns.ts[i], ns.vs[i])?;
+                    i += 1;
+                }
+                if i < ns.len() && ns.ts[i] == t {
+                    i += 1;
+                    Some(ns.vs[i - 1])
+                } else {
+                    None
+                }
+            };
+            if let Some(v) = nv {
                 check(num_name, t, v)?;
             }
-            let (mut g, mut tf, mut miss, mut clamp) = (0i128, 0i128, 0u32, 0u32);
-            if let Some(tv) = tot {
-                check(total_name, t, tv)?;
-                if tv > 0.0 {
-                    match (is_good, n) {
-                        (true, None) => miss = 1,
-                        (true, Some(gv)) => {
-                            tf = fixed(tv);
-                            g = if gv > tv {
-                                clamp = 1;
-                                tf
-                            } else {
-                                fixed(gv)
-                            };
+            if tv > 0.0 {
+                match (is_good, nv) {
+                    (true, None) => m_acc += 1,
+                    (true, Some(gv)) => {
+                        let tf = fixed(tv);
+                        t_acc += tf;
+                        if gv > tv {
+                            c_acc += 1;
+                            g_acc += tf;
+                        } else {
+                            g_acc += fixed(gv);
                         }
-                        (false, bv) => {
-                            tf = fixed(tv);
-                            let bv = bv.unwrap_or(0.0);
-                            g = if bv > tv {
-                                clamp = 1;
-                                0
-                            } else {
-                                tf - fixed(bv)
-                            };
+                    }
+                    (false, bv) => {
+                        let tf = fixed(tv);
+                        t_acc += tf;
+                        let bv = bv.unwrap_or(0.0);
+                        if bv > tv {
+                            c_acc += 1;
+                        } else {
+                            g_acc += tf - fixed(bv);
                         }
                     }
                 }
             }
-            let k = idx.good.len() - 1;
             idx.ts.push(t);
-            idx.good.push(idx.good[k] + g);
-            idx.total.push(idx.total[k] + tf);
-            idx.missing.push(idx.missing[k] + miss);
-            idx.clamped.push(idx.clamped[k] + clamp);
+            idx.good.push(g_acc);
+            idx.total.push(t_acc);
+            idx.missing.push(m_acc);
+            idx.clamped.push(c_acc);
+        }
+        if !aligned {
+            for k in i..ns.len() {
+                check(num_name, ns.ts[k], ns.vs[k])?;
+            }
         }
         Ok(idx)
     }

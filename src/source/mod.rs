@@ -2,6 +2,7 @@
 //! series of the CloudWatch queries that the SLOs read; expressions are
 //! evaluated afterwards by compute, the same way for every source.
 
+pub mod cloudwatch;
 pub mod files;
 
 use crate::error::Result;
@@ -43,16 +44,19 @@ pub struct LoadOptions {
     pub offline: bool,
     pub quiet: bool,
     pub cache_dir: Option<std::path::PathBuf>,
+    /// T, epoch seconds, for sources that fetch a range (CloudWatch); None: now.
+    pub as_of: Option<i64>,
+    /// Seconds of the report's history series before T (its windows are read too).
+    pub series_range: i64,
+    /// Time-slice SLIs may read coarser slices where CloudWatch no longer keeps their period.
+    pub allow_coarser_slices: bool,
 }
 
 /// Loads the series of every needed query from the configured source.
-pub fn load(cfg: &Config, _opts: &LoadOptions) -> Result<DataSet> {
+pub fn load(cfg: &Config, opts: &LoadOptions) -> Result<DataSet> {
     let needed = needed_queries(cfg);
     match &cfg.source {
         Source::Files { path } => files::load(path, &needed),
-        Source::CloudWatch { .. } => Err(crate::error::Error::data(
-            "source `cloudwatch`: this build reads data files only so far; export the series \
-             with `aws cloudwatch get-metric-data` and use `source: { type: files }`",
-        )),
+        Source::CloudWatch { .. } => cloudwatch::load(cfg, opts),
     }
 }

@@ -148,19 +148,15 @@ impl Chart for BurnChart<'_> {
             Rectangle::new([(i as f64 - 0.3, 0.0), (i as f64 + 0.3, v)], c.filled())
         }))?;
         // Alert thresholds, one line per distinct rate.
-        let mut rates: Vec<(f64, Vec<String>, bool)> = Vec::new();
+        let mut rates: Vec<(f64, bool)> = Vec::new();
         for a in &s.alerts {
-            let name = format!("{} {}/{}", a.severity, a.long, a.short);
             match rates.iter_mut().find(|r| r.0 == a.burn_rate) {
-                Some(r) => {
-                    r.1.push(name);
-                    r.2 |= a.firing;
-                }
-                None => rates.push((a.burn_rate, vec![name], a.firing)),
+                Some(r) => r.1 |= a.firing,
+                None => rates.push((a.burn_rate, a.firing)),
             }
         }
         rates.retain(|r| r.0.is_finite() && r.0 > 0.0 && r.0 <= hi);
-        for (rate, _, firing) in &rates {
+        for (rate, firing) in &rates {
             let c = if *firing { OBJECTIVE } else { style::TEXT };
             chart.draw_series(std::iter::once(DashedPathElement::new(
                 [(-0.5, *rate), (n - 0.5, *rate)],
@@ -187,21 +183,31 @@ impl Chart for BurnChart<'_> {
                 }
                 _ => {
                     let style = font(label_size, style::GREY, true, HPos::Center, VPos::Bottom);
-                    style::text(&body, "no data", (x, y0 - 6), &style)?;
+                    style::boxed_text(&body, "no data", (x, y0 - 6), &style)?;
                 }
             }
         }
-        let tags = rates
+        if bars.is_empty() {
+            let style = font(28.0, style::GREY, true, HPos::Center, VPos::Center);
+            let x = (frame.x.start + frame.x.end) / 2 - ox;
+            let y = (frame.y.start + frame.y.end) / 2 - oy;
+            style::boxed_text(&body, "no data in the window", (x, y), &style)?;
+        }
+        // A label per alert, on its threshold's row.
+        let tags = s
+            .alerts
             .iter()
-            .map(|(rate, names, firing)| Tag {
-                y: at((0.0, *rate)).1,
+            .filter(|a| rates.iter().any(|r| r.0 == a.burn_rate))
+            .map(|a| Tag {
+                y: at((0.0, a.burn_rate)).1,
                 text: format!(
-                    "{}× {}{}",
-                    trim(*rate, 0.01),
-                    names.join(", "),
-                    if *firing { " FIRING" } else { "" }
+                    "{}× {} {}/{}",
+                    trim(a.burn_rate, 0.01),
+                    a.severity,
+                    a.long,
+                    a.short
                 ),
-                color: if *firing { OBJECTIVE } else { style::TEXT },
+                color: if a.firing { OBJECTIVE } else { style::TEXT },
             })
             .collect();
         style::gutter(

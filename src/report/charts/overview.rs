@@ -1,7 +1,7 @@
 //! The overview for the top of the wiki page: every SLO's SLI trend as a
 //! small multiple, two per row, each headed by its name, SLI and status.
 
-use super::style::{self, font};
+use super::style::{self, font, Swatch};
 use super::{sli, Chart, ChartError, Frame};
 use crate::compute::{Report, Status};
 use crate::report::fmt;
@@ -12,7 +12,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 /// Width, header height and row height of the overview.
 const WIDTH: u32 = 1200;
-const HEADER: u32 = 80;
+const HEADER: u32 = 104;
 const ROW: u32 = 300;
 
 pub(crate) struct Overview<'a> {
@@ -53,6 +53,21 @@ impl Chart for Overview<'_> {
                 style::as_of_label(&r.as_of)
             ),
             None,
+        )?;
+        style::legend(
+            &head,
+            (16, 88),
+            &[
+                (
+                    Swatch::Line(style::DATA),
+                    "SLI of each SLO's window ending at each hour".into(),
+                ),
+                (Swatch::Line(style::OBJECTIVE), "objective".into()),
+                (
+                    Swatch::Shade(style::OBJECTIVE),
+                    "below the objective".into(),
+                ),
+            ],
         )?;
         if r.slos.is_empty() {
             style::no_data(&body, "no SLOs in slo.yaml", 28.0)?;

@@ -132,7 +132,7 @@ pub(crate) fn panel<DB: DrawingBackend>(
     let label_size = if small { 13.0 } else { 16.0 };
     let (x0, x1) = x_range(s);
     let (lo, hi) = sli_axis(s);
-    let (ystep, yticks) = style::nice_ticks(lo, hi, if small { 4 } else { 6 });
+    let (ystep, yticks) = style::nice_ticks(lo, hi, if small { 5 } else { 6 });
     let (xticks, xlight, _) = style::time_ticks(x0, x1, if small { 4 } else { 8 });
     let xfmt = if small { "%b %d" } else { "%b %d %H:%M" };
 

@@ -1,4 +1,510 @@
-//! Tests of the charts: decoded PNGs and parsed SVGs, pixels where the lines
-//! must be, and the pure axis arithmetic behind each chart.
+//! Tests of the charts: decoded PNGs and SVG text, pixels where the lines
+//! must be, a no-data SLO, and the pure arithmetic behind each chart.
 
+use super::style::{self, DATA, OBJECTIVE};
 use super::*;
+use crate::compute::{AlertState, ErrorBudget, SeriesPoint, Status};
+use indexmap::IndexMap;
+use plotters::style::RGBColor;
+
+/// 2026-11-23T00:00:00Z.
+const T: i64 = 1_795_392_000;
+const HOUR: i64 = 3_600;
+
+/// 169 hourly points over the 7 days up to T: `f(k)` gives `(sli, remaining)`.
+fn series(f: impl Fn(i64) -> (Option<f64>, Option<f64>)) -> Vec<SeriesPoint> {
+    (0..=168)
+        .map(|k| {
+            let ts = T - (168 - k) * HOUR;
+            let (sli, remaining_ratio) = f(k);
+            SeriesPoint {
+                t: String::new(),
+                ts,
+                sli,
+                remaining_ratio,
+            }
+        })
+        .collect()
+}
+
+fn slo(name: &str, objective: f64, status: Status, series: Vec<SeriesPoint>) -> SloReport {
+    let last = series.last().cloned();
+    let burn_rates: IndexMap<String, Option<f64>> = ["5m", "30m", "1h", "6h", "1d", "3d"]
+        .iter()
+        .map(|k| (k.to_string(), Some(0.4)))
+        .collect();
+    SloReport {
+        name: name.into(),
+        description: None,
+        objective,
+        window: "30d".into(),
+        budgeting: "occurrences",
+        status,
+        sli: last.as_ref().and_then(|p| p.sli),
+        good: 0.0,
+        total: 0.0,
+        bad: 0.0,
+        missing_periods: 0,
+        clamped_periods: 0,
+        error_budget: ErrorBudget {
+            remaining_ratio: last.as_ref().and_then(|p| p.remaining_ratio),
+            budget_minutes: 43.2,
+            consumed_minutes: None,
+            remaining_minutes: None,
+            budget_events: None,
+        },
+        burn_rates,
+        alerts: vec![
+            alert("page", "1h", "5m", 14.4, false),
+            alert("page", "6h", "30m", 6.0, false),
+            alert("ticket", "3d", "6h", 1.0, false),
+        ],
+        exhaustion_at: None,
+        period: 60,
+        window_start: String::new(),
+        window_minutes: 43_200.0,
+        slice_rule: None,
+        series,
+    }
+}
+
+fn alert(severity: &str, long: &str, short: &str, rate: f64, firing: bool) -> AlertState {
+    AlertState {
+        severity: severity.into(),
+        long: long.into(),
+        short: short.into(),
+        burn_rate: rate,
+        firing,
+        long_burn_rate: None,
+        short_burn_rate: None,
+    }
+}
+
+fn report(slos: Vec<SloReport>) -> Report {
+    Report {
+        service: "checkout".into(),
+        as_of: "2026-11-23T00:00:00Z".into(),
+        as_of_requested: None,
+        slos,
+    }
+}
+
+/// SLI 99.95 % and half the budget left all week, objective 99.9 %.
+fn steady() -> SloReport {
+    slo(
+        "availability",
+        0.999,
+        Status::Ok,
+        series(|_| (Some(0.9995), Some(0.5))),
+    )
+}
+
+/// Nothing in the window.
+fn empty() -> SloReport {
+    let mut s = slo("quiet", 0.99, Status::NoData, series(|_| (None, None)));
+    for v in s.burn_rates.values_mut() {
+        *v = None;
+    }
+    s
+}
+
+fn chart<'a>(r: &'a Report, i: usize) -> SloChart<'a> {
+    SloChart {
+        report: r,
+        slo: &r.slos[i],
+        warning_below: 0.5,
+    }
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-9
+}
+
+struct Pixels {
+    rgb: Vec<u8>,
+    w: usize,
+}
+
+impl Pixels {
+    fn at(&self, x: usize, y: usize) -> RGBColor {
+        let i = (y * self.w + x) * 3;
+        RGBColor(self.rgb[i], self.rgb[i + 1], self.rgb[i + 2])
+    }
+    /// How many pixels of row `y` within `xs` are exactly `c`.
+    fn count_in_row(&self, y: i32, xs: &std::ops::Range<i32>, c: RGBColor) -> usize {
+        xs.clone()
+            .filter(|&x| self.at(x as usize, y as usize) == c)
+            .count()
+    }
+    /// The rows of `frame` more than half covered by colour `c`.
+    fn rows_of(&self, frame: &Frame, c: RGBColor) -> Vec<i32> {
+        let half = (frame.x.end - frame.x.start) as usize / 2;
+        frame
+            .y
+            .clone()
+            .filter(|&y| self.count_in_row(y, &frame.x, c) > half)
+            .collect()
+    }
+    fn count(&self, c: RGBColor) -> usize {
+        self.rgb
+            .chunks(3)
+            .filter(|p| RGBColor(p[0], p[1], p[2]) == c)
+            .count()
+    }
+}
+
+fn pixels(c: &impl Chart) -> (Pixels, Frame) {
+    let (rgb, (w, _), frame) = render_rgb(c).unwrap();
+    (Pixels { rgb, w: w as usize }, frame)
+}
+
+/// The pixel row of value `v` on a y axis `(lo, hi)` drawn over `frame`.
+fn row_of(frame: &Frame, (lo, hi): (f64, f64), v: f64) -> i32 {
+    let (top, bottom) = (frame.y.start as f64, frame.y.end as f64);
+    (bottom - (v - lo) / (hi - lo) * (bottom - top)).round() as i32
+}
+
+#[test]
+fn every_png_decodes_at_its_size_and_is_not_blank() {
+    let mut breached = slo(
+        "latency p95 (7d)",
+        0.95,
+        Status::Breached,
+        series(|k| (Some(0.99 - k as f64 * 0.0004), Some(1.0 - k as f64 * 0.012))),
+    );
+    breached.alerts[0].firing = true;
+    let r = report(vec![steady(), breached, empty()]);
+    let charts = render_all(&r, ChartFormat::Png).unwrap();
+    let files = charts.files();
+    assert_eq!(files.len(), 1 + 3 * 3);
+    for (name, bytes) in &files {
+        let img = image::load_from_memory_with_format(bytes, image::ImageFormat::Png)
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+            .to_rgb8();
+        let expected = if name == "overview.png" {
+            (1200, 104 + 300 * 2)
+        } else {
+            (1200, 600)
+        };
+        assert_eq!(img.dimensions(), expected, "{name}");
+        let inked = img.pixels().filter(|p| p.0 != [255, 255, 255]).count();
+        let total = (img.width() * img.height()) as usize;
+        assert!(
+            inked * 50 > total,
+            "{name}: only {inked} of {total} pixels drawn"
+        );
+        // The title is drawn with the embedded font: dark text in the top band.
+        let title_ink = (0..img.width())
+            .flat_map(|x| (10..40).map(move |y| (x, y)))
+            .filter(|&(x, y)| img.get_pixel(x, y).0 == [0x22, 0x22, 0x22])
+            .count();
+        assert!(title_ink > 100, "{name}: no title text ({title_ink})");
+    }
+    let names: Vec<_> = files.iter().map(|f| f.0.as_str()).collect();
+    assert!(names.contains(&"latency-p95-7d-sli.png"), "{names:?}");
+    assert!(names.contains(&"quiet-burn.png"), "{names:?}");
+}
+
+#[test]
+fn png_is_the_same_on_every_run() {
+    let r = report(vec![steady()]);
+    let a = render(&sli::SliChart(chart(&r, 0)), ChartFormat::Png).unwrap();
+    let b = render(&sli::SliChart(chart(&r, 0)), ChartFormat::Png).unwrap();
+    assert_eq!(a, b);
+}
+
+#[test]
+fn sli_axis_zooms_to_the_data_and_the_objective() {
+    // Data 99.95 %, objective 99.9 %: padded by a quarter of the budget, snapped.
+    let (lo, hi) = sli_axis(&steady());
+    assert!(close(lo, 0.9986) && close(hi, 0.9998), "{lo} {hi}");
+    // Data from 100 % down to 97 % around a 99 % objective: clamped at 100 %.
+    let s = slo(
+        "x",
+        0.99,
+        Status::Breached,
+        series(|k| (Some(1.0 - k as f64 * 0.03 / 168.0), None)),
+    );
+    let (lo, hi) = sli_axis(&s);
+    assert!(lo < 0.97 && lo > 0.95 && close(hi, 1.0), "{lo} {hi}");
+    // Nothing but the objective: a band around it.
+    let (lo, hi) = sli_axis(&empty());
+    assert!(
+        lo < 0.99 && hi > 0.99 && hi <= 1.0 && lo >= 0.98,
+        "{lo} {hi}"
+    );
+    // A 0 % SLI keeps the axis inside [0, 1].
+    let s = slo("zero", 0.5, Status::Breached, series(|_| (Some(0.0), None)));
+    let (lo, hi) = sli_axis(&s);
+    assert!(close(lo, 0.0) && hi > 0.5 && hi <= 1.0, "{lo} {hi}");
+}
+
+#[test]
+fn sli_chart_draws_the_objective_and_the_data_where_they_belong() {
+    let r = report(vec![steady()]);
+    let (px, frame) = pixels(&sli::SliChart(chart(&r, 0)));
+    assert!(frame.x.end - frame.x.start > 800, "{frame:?}");
+    let axis = sli_axis(&r.slos[0]);
+    for (what, colour, v) in [("objective", OBJECTIVE, 0.999), ("SLI", DATA, 0.9995)] {
+        let rows = px.rows_of(&frame, colour);
+        let want = row_of(&frame, axis, v);
+        assert!(!rows.is_empty(), "no {what} line");
+        assert!(
+            rows.iter().all(|y| (y - want).abs() <= 3),
+            "{what} line at rows {rows:?}, expected about {want}"
+        );
+    }
+    // Below the objective is shaded, above it is not.
+    let x = (frame.x.start + frame.x.end) as usize / 2;
+    let below = px.at(x, (row_of(&frame, axis, 0.999) + 20) as usize);
+    let above = px.at(x, (row_of(&frame, axis, 0.999) - 20) as usize);
+    assert_ne!(below, style::WHITE);
+    assert!(above == style::WHITE || above == style::GRID || above == style::GRID_LIGHT);
+}
+
+#[test]
+fn sli_line_breaks_at_gaps() {
+    let pts = [
+        (0.0, Some(1.0)),
+        (1.0, Some(0.9)),
+        (2.0, None),
+        (3.0, Some(0.8)),
+    ];
+    let runs = sli::runs(pts.into_iter());
+    assert_eq!(runs, vec![vec![(0.0, 1.0), (1.0, 0.9)], vec![(3.0, 0.8)]]);
+}
+
+#[test]
+fn svg_has_its_size_title_and_objective_line() {
+    let r = report(vec![steady()]);
+    let svg =
+        String::from_utf8(render(&sli::SliChart(chart(&r, 0)), ChartFormat::Svg).unwrap()).unwrap();
+    assert!(
+        svg.starts_with("<svg width=\"1200\" height=\"600\""),
+        "{}",
+        &svg[..80]
+    );
+    assert!(svg.contains("availability — SLI, last 7 days"));
+    assert!(svg.contains("checkout · objective 99.9% over a 30d window"));
+    assert!(svg.contains("as of 2026-11-23 00:00 UTC"));
+    assert!(svg.contains("font-family=\"DejaVu Sans, sans-serif\""));
+    // The objective: a horizontal vermillion line across the plot.
+    let objective = svg
+        .lines()
+        .filter(|l| l.starts_with("<polyline") && l.contains("stroke=\"#D55E00\""))
+        .find_map(|l| {
+            let pts = l.split("points=\"").nth(1)?.split('"').next()?;
+            let ys: Vec<&str> = pts.split(' ').filter_map(|p| p.split(',').nth(1)).collect();
+            (ys.len() == 2 && ys[0] == ys[1]).then(|| pts.to_string())
+        });
+    assert!(objective.is_some(), "no horizontal objective line");
+    assert!(svg.contains("SLI of the 30d window ending at each hour"));
+}
+
+#[test]
+fn a_slo_without_data_says_so() {
+    let r = report(vec![empty()]);
+    for format in [ChartFormat::Png, ChartFormat::Svg] {
+        let charts = render_all(&r, format).unwrap();
+        assert_eq!(charts.slos[0].1.len(), 3);
+        if format == ChartFormat::Svg {
+            let text = |i: usize| String::from_utf8(charts.slos[0].1[i].bytes.clone()).unwrap();
+            assert!(text(0).contains("no data in the window"));
+            assert!(text(1).contains("no data in the window"));
+            assert_eq!(text(2).matches(">\nno data\n<").count(), 6, "{}", text(2));
+            let overview = String::from_utf8(charts.overview.bytes.clone()).unwrap();
+            assert!(overview.contains("no data in the window"));
+        }
+    }
+    let (px, frame) = pixels(&sli::SliChart(chart(&r, 0)));
+    assert_eq!(frame, Frame::default());
+    assert!(px.count(style::GREY) > 200, "the message is drawn");
+    let body = Frame {
+        x: 0..1200,
+        y: sli::HEADER as i32..600,
+    };
+    let blue: usize = body
+        .y
+        .clone()
+        .map(|y| px.count_in_row(y, &body.x, DATA))
+        .sum();
+    assert_eq!(blue, 0, "no line");
+    assert!(budget_axes(&r.slos[0], 0.5).is_none());
+}
+
+#[test]
+fn budget_axes_hold_zero_one_and_the_forecast() {
+    // 100 % down to 50 % over the week; 50 % burns in another 7 days.
+    let mut s = slo(
+        "b",
+        0.999,
+        Status::Ok,
+        series(|k| (Some(0.9995), Some(1.0 - k as f64 * 0.5 / 168.0))),
+    );
+    let ax = budget_axes(&s, 0.5).unwrap();
+    assert_eq!(ax.x, ((T - 168 * HOUR) as f64, T as f64));
+    assert!(ax.y.0 < 0.0 && ax.y.1 > 1.0, "{:?}", ax.y);
+    assert_eq!(ax.projection_end, None);
+    assert_eq!(ax.last, (T as f64, 0.5));
+
+    s.exhaustion_at = Some("2026-11-26T00:00:00Z".into());
+    let ax = budget_axes(&s, 0.5).unwrap();
+    let t = (T + 3 * 24 * HOUR) as f64;
+    assert_eq!(ax.exhaustion, Some(t));
+    assert_eq!(ax.projection_end, Some((t, 0.0)));
+    assert!(ax.x.1 > t && ax.now == T as f64);
+
+    // Past one series span: the x range grows by a quarter and the projection
+    // stops at the edge, on the line to (exhaustion, 0).
+    s.exhaustion_at = Some("2027-01-22T00:00:00Z".into());
+    let ax = budget_axes(&s, 0.5).unwrap();
+    let edge = T as f64 + 0.25 * (168 * HOUR) as f64;
+    assert_eq!(ax.x.1, edge);
+    let (x, y) = ax.projection_end.unwrap();
+    let t = style::parse_time("2027-01-22T00:00:00Z").unwrap();
+    assert_eq!(x, edge);
+    assert!(close(y, 0.5 * (t - edge) / (t - T as f64)), "{y}");
+
+    // Overspent: the axis reaches below the lowest point.
+    let s = slo(
+        "o",
+        0.99,
+        Status::Breached,
+        series(|k| (None, Some(1.0 - k as f64 / 56.0))),
+    );
+    let ax = budget_axes(&s, 0.5).unwrap();
+    assert!(ax.y.0 <= -2.0 && ax.y.1 >= 1.0, "{:?}", ax.y);
+}
+
+#[test]
+fn budget_chart_draws_the_zero_line_the_warning_level_and_the_budget() {
+    let mut s = steady();
+    for p in &mut s.series {
+        p.remaining_ratio = Some(0.8);
+    }
+    let r = report(vec![s]);
+    let (px, frame) = pixels(&budget::BudgetChart(chart(&r, 0)));
+    let ax = budget_axes(&r.slos[0], 0.5).unwrap();
+    let zero = row_of(&frame, ax.y, 0.0);
+    let rows = px.rows_of(&frame, OBJECTIVE);
+    assert!(
+        !rows.is_empty() && rows.iter().all(|y| (y - zero).abs() <= 3),
+        "{rows:?} vs {zero}"
+    );
+    let left = row_of(&frame, ax.y, 0.8);
+    let rows = px.rows_of(&frame, DATA);
+    assert!(
+        !rows.is_empty() && rows.iter().all(|y| (y - left).abs() <= 3),
+        "{rows:?} vs {left}"
+    );
+    // The warning level: a dashed orange line (dashes of 10, gaps of 6).
+    let warn = row_of(&frame, ax.y, 0.5);
+    let width = (frame.x.end - frame.x.start) as usize;
+    let rows: Vec<i32> = frame
+        .y
+        .clone()
+        .filter(|&y| px.count_in_row(y, &frame.x, style::ORANGE) * 5 > width * 2)
+        .collect();
+    assert!(
+        !rows.is_empty() && rows.iter().all(|y| (y - warn).abs() <= 3),
+        "{rows:?} vs {warn}"
+    );
+}
+
+#[test]
+fn burn_chart_highlights_firing_windows_and_marks_missing_rates() {
+    let mut s = steady();
+    s.burn_rates = [
+        ("5m", Some(20.0)),
+        ("1h", Some(15.0)),
+        ("6h", None),
+        ("3d", Some(0.5)),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), *v))
+    .collect();
+    s.alerts[0].firing = true;
+    assert_eq!(highlighted_lookbacks(&s), vec!["5m", "1h"]);
+    assert!(close(burn_axis(&s), 25.0), "{}", burn_axis(&s));
+    let r = report(vec![s]);
+    let (px, frame) = pixels(&burn::BurnChart(chart(&r, 0)));
+    // Two firing bars in vermillion, 3d in blue; the 5m bar reaches 20 of 25.
+    let x5m = frame.x.start + (frame.x.end - frame.x.start) / 8;
+    let col: Vec<RGBColor> = frame
+        .y
+        .clone()
+        .map(|y| px.at(x5m as usize, y as usize))
+        .collect();
+    let tall = col.iter().filter(|c| **c == OBJECTIVE).count() as f64;
+    let height = (frame.y.end - frame.y.start) as f64;
+    assert!(
+        (tall / height - 0.8).abs() < 0.03,
+        "5m bar is {tall} of {height} px"
+    );
+    assert!(px.count(DATA) > 300, "the 3d bar");
+    let svg = String::from_utf8(render(&burn::BurnChart(chart(&r, 0)), ChartFormat::Svg).unwrap())
+        .unwrap();
+    assert!(svg.contains("\nno data\n"), "6h has no data");
+    assert!(svg.contains("14.4× page 1h/5m"));
+    assert!(svg.contains("1× ticket 3d/6h"));
+    assert!(svg.contains("firing: page (1h/5m)"));
+}
+
+#[test]
+fn file_names_are_safe_and_unique() {
+    assert_eq!(
+        unique_bases(["A b", "a-b", "a b", "overview", "a-b-2"]),
+        vec!["a-b", "a-b-2", "a-b-3", "overview", "a-b-2-2"]
+    );
+    let mut one = steady();
+    one.name = "Checkout / API".into();
+    let mut two = steady();
+    two.name = "checkout-api".into();
+    let r = report(vec![one, two]);
+    let charts = render_all(&r, ChartFormat::Svg).unwrap();
+    let mut names: Vec<String> = charts.files().into_iter().map(|f| f.0).collect();
+    names.sort();
+    let n = names.len();
+    names.dedup();
+    assert_eq!(names.len(), n, "{names:?}");
+    assert!(names.contains(&"checkout-api-2-budget.svg".to_string()));
+    let (overview, links) = charts.links();
+    assert_eq!(overview, "overview.svg");
+    assert_eq!(links[1].0, "checkout-api");
+    assert_eq!(links[1].1[0].1, "checkout-api-2-sli.svg");
+}
+
+#[test]
+fn zz_dump_for_review() {
+    let mut b = slo(
+        "Checkout / API latency p99 under 300 ms (the very long name of an SLO)",
+        0.95,
+        Status::Warning,
+        series(|k| {
+            if (40..60).contains(&k) {
+                (None, None)
+            } else {
+                (Some(0.99 - k as f64 * 0.0002), Some(1.0 - k as f64 * 0.004))
+            }
+        }),
+    );
+    b.exhaustion_at = Some("2026-11-25T13:30:00Z".into());
+    b.burn_rates = [
+        ("5m", Some(20.0)),
+        ("30m", Some(9.0)),
+        ("1h", Some(15.0)),
+        ("6h", None),
+        ("1d", Some(3.2)),
+        ("3d", Some(0.5)),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), *v))
+    .collect();
+    b.alerts[0].firing = true;
+    b.alerts.push(alert("ticket", "1d", "2h", 1.0, false));
+    let r = report(vec![b, empty(), steady()]);
+    let c = render_all(&r, ChartFormat::Png).unwrap();
+    for (n, bytes) in c.files() {
+        std::fs::write(format!("/tmp/review-{n}"), bytes).unwrap();
+    }
+}

@@ -86,7 +86,13 @@ impl CacheKey {
         let readable: String = self
             .name
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .take(40)
             .collect();
         format!("{readable}-{}-{:016x}", self.period, self.hash())
@@ -113,7 +119,14 @@ impl Entry {
     /// Records a fetch of `[a, b)`: the points returned replace the cached ones
     /// of that span; the span is complete up to `final_until` and tentative
     /// after it (all of it when CloudWatch answered `PartialData`).
-    pub fn record(&mut self, a: i64, b: i64, mut pts: Vec<(i64, f64)>, final_until: i64, partial: bool) {
+    pub fn record(
+        &mut self,
+        a: i64,
+        b: i64,
+        mut pts: Vec<(i64, f64)>,
+        final_until: i64,
+        partial: bool,
+    ) {
         pts.retain(|(t, _)| *t >= a && *t < b);
         self.points.retain(|(t, _)| *t < a || *t >= b);
         self.points.extend(pts);
@@ -147,11 +160,17 @@ struct Sidecar {
 }
 
 fn to_text(s: &Spans) -> Vec<(String, String)> {
-    s.iter().map(|(a, b)| (fmt_time(*a), fmt_time(*b))).collect()
+    s.iter()
+        .map(|(a, b)| (fmt_time(*a), fmt_time(*b)))
+        .collect()
 }
 
 fn from_text(s: &[(String, String)]) -> Option<Spans> {
-    let t = |x: &str| chrono::DateTime::parse_from_rfc3339(x).ok().map(|d| d.timestamp());
+    let t = |x: &str| {
+        chrono::DateTime::parse_from_rfc3339(x)
+            .ok()
+            .map(|d| d.timestamp())
+    };
     s.iter()
         .map(|(a, b)| Some((t(a)?, t(b)?)))
         .collect::<Option<Vec<_>>>()
@@ -186,7 +205,10 @@ impl Cache {
             return Entry::empty(key.clone());
         };
         let bad = |why: String| {
-            crate::warn(&format!("{}: {why}; the cache entry is ignored", js.display()));
+            crate::warn(&format!(
+                "{}: {why}; the cache entry is ignored",
+                js.display()
+            ));
             Entry::empty(key.clone())
         };
         let side: Sidecar = match serde_json::from_slice(&text) {
@@ -196,7 +218,9 @@ impl Cache {
         if side.format != 1 || side.key != *key {
             return bad("written for another query (hash collision or an old format)".into());
         }
-        let (Some(complete), Some(tentative)) = (from_text(&side.complete), from_text(&side.tentative)) else {
+        let (Some(complete), Some(tentative)) =
+            (from_text(&side.complete), from_text(&side.tentative))
+        else {
             return bad("unreadable time spans".into());
         };
         let points = match read_points(&pq) {
@@ -216,7 +240,10 @@ impl Cache {
     /// Writes an entry: the Parquet file, then the sidecar, each atomically.
     pub fn store(&self, e: &Entry) -> Result<()> {
         std::fs::create_dir_all(&self.dir).map_err(|err| {
-            Error::Output(format!("{}: cannot create the cache directory: {err}", self.dir.display()))
+            Error::Output(format!(
+                "{}: cannot create the cache directory: {err}",
+                self.dir.display()
+            ))
         })?;
         let (pq, js) = self.paths(&e.key);
         crate::report::output::write_atomic(&pq, &write_points(&e.points)?)?;
@@ -243,9 +270,15 @@ fn write_points(points: &[(i64, f64)]) -> Result<Vec<u8>> {
         "timestamp".into(),
         points.iter().map(|p| p.0 * 1000).collect::<Vec<i64>>(),
     )
-    .cast(&DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC)))
+    .cast(&DataType::Datetime(
+        TimeUnit::Milliseconds,
+        Some(TimeZone::UTC),
+    ))
     .map_err(err)?;
-    let value = Series::new("value".into(), points.iter().map(|p| p.1).collect::<Vec<f64>>());
+    let value = Series::new(
+        "value".into(),
+        points.iter().map(|p| p.1).collect::<Vec<f64>>(),
+    );
     let mut df = DataFrame::new_infer_height(vec![time.into(), value.into()]).map_err(err)?;
     let mut buf = Vec::new();
     ParquetWriter::new(&mut buf)
@@ -341,11 +374,23 @@ mod tests {
         assert_eq!(e.coverage.complete, vec![(0, 600)]);
         assert!(e.coverage.tentative.is_empty());
         // A later fetch at a time when 900.. is still revisable.
-        e.record(600, 1200, (10..20).map(|i| (i * 60, 2.0)).collect(), 900, false);
+        e.record(
+            600,
+            1200,
+            (10..20).map(|i| (i * 60, 2.0)).collect(),
+            900,
+            false,
+        );
         assert_eq!(e.coverage.complete, vec![(0, 900)]);
         assert_eq!(e.coverage.tentative, vec![(900, 1200)]);
         // Fetched again: the new points replace the old, one point vanished.
-        e.record(900, 1200, vec![(900, 3.0), (1020, 3.0), (1080, 3.0), (1140, 3.0)], 1200, false);
+        e.record(
+            900,
+            1200,
+            vec![(900, 3.0), (1020, 3.0), (1080, 3.0), (1140, 3.0)],
+            1200,
+            false,
+        );
         assert_eq!(e.coverage.complete, vec![(0, 1200)]);
         assert!(e.coverage.tentative.is_empty());
         assert_eq!(e.points.len(), 19);

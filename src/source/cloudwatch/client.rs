@@ -143,11 +143,18 @@ pub async fn connect(s: &Settings) -> Result<Connection> {
              `{profile}` (AWS_PROFILE{}) in ~/.aws/credentials and ~/.aws/config (SSO, \
              role, credential_process), web identity (AWS_WEB_IDENTITY_TOKEN_FILE), and the \
              ECS and EC2 instance metadata; region {region}",
-            if s.profile.is_some() { ", overridden by slo.yaml" } else { "" }
+            if s.profile.is_some() {
+                ", overridden by slo.yaml"
+            } else {
+                ""
+            }
         )
     };
     let Some(provider) = conf.credentials_provider() else {
-        return Err(Error::data(format!("CloudWatch: no AWS credentials: {}", tried())));
+        return Err(Error::data(format!(
+            "CloudWatch: no AWS credentials: {}",
+            tried()
+        )));
     };
     if let Err(e) = provider.provide_credentials().await {
         return Err(Error::data(format!(
@@ -260,7 +267,11 @@ pub async fn get_metric_data(
                         "CloudWatch GetMetricData failed ({}; metrics {}{}): {}",
                         conn.target,
                         ids.join(", "),
-                        if more > 0 { format!(" and {more} more") } else { String::new() },
+                        if more > 0 {
+                            format!(" and {more} more")
+                        } else {
+                            String::new()
+                        },
                         DisplayErrorContext(&e)
                     )),
                     pages: out.pages,
@@ -337,8 +348,14 @@ mod tests {
 
     #[test]
     fn endpoints_lose_their_passwords() {
-        assert_eq!(redact_userinfo("http://u:p@127.0.0.1:9/x@y"), "http://127.0.0.1:9/x@y");
-        assert_eq!(redact_userinfo("https://monitoring.eu-west-1.amazonaws.com"), "https://monitoring.eu-west-1.amazonaws.com");
+        assert_eq!(
+            redact_userinfo("http://u:p@127.0.0.1:9/x@y"),
+            "http://127.0.0.1:9/x@y"
+        );
+        assert_eq!(
+            redact_userinfo("https://monitoring.eu-west-1.amazonaws.com"),
+            "https://monitoring.eu-west-1.amazonaws.com"
+        );
         assert_eq!(redact_userinfo(""), "");
     }
 }

@@ -9,8 +9,9 @@
 //! and says nothing. [`layout`] therefore splits a series' range into regions,
 //! finest period first: the period of slo.yaml where CloudWatch still keeps it
 //! (or where the cache already holds it), then `lcm(period, 300)`, then
-//! `lcm(period, 3600)`. Region boundaries fall on multiples of
-//! `lcm(period, 3600)`, so a coarse point never straddles a fine one.
+//! `lcm(period, 3600)`. A coarse region covers whole periods of its own (the
+//! boundaries CloudWatch's retention sets fall on whole hours), so a coarse
+//! point never overlaps a fine one.
 //!
 //! **Packing.** One call carries up to [`MAX_QUERIES`] queries and returns up to
 //! [`MAX_DATAPOINTS`] points per page. Queries that share a time range are
@@ -159,23 +160,6 @@ pub mod spans {
         out
     }
 
-    /// Each span shrunk inward to multiples of `unit`; an end at or after `keep`
-    /// stays where it is.
-    pub fn shrink(a: &[(i64, i64)], unit: i64, keep: i64) -> Spans {
-        normalize(
-            a.iter()
-                .map(|&(x, y)| {
-                    let y = if y >= keep {
-                        y
-                    } else {
-                        super::floor_to(y, unit)
-                    };
-                    (super::ceil_to(x, unit), y)
-                })
-                .collect(),
-        )
-    }
-
     /// The seconds the spans cover.
     pub fn total(a: &[(i64, i64)]) -> i64 {
         a.iter().map(|(x, y)| y - x).sum()
@@ -205,7 +189,7 @@ impl Coverage {
 /// How one series' range is served.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Layout {
-    /// The range, its start floored to the alignment unit and its end to the period.
+    /// The range, floored (start) and ceiled (end) to the period.
     pub range: (i64, i64),
     /// The part each period serves, finest first (only periods that serve some).
     pub regions: Vec<(i64, Spans)>,
@@ -231,6 +215,11 @@ impl Layout {
 /// Lays out a series of period `p` needed over `[start, end)` at wall time
 /// `now`, given what the cache holds per period (`cached`). Offline, only the
 /// cache serves.
+///
+/// Each part goes to the finest period that the cache holds or CloudWatch
+/// serves there; then each coarser region is widened to whole periods of its
+/// own, and the finer regions give way, so that no coarse point overlaps a
+/// fine one.
 pub fn layout(
     p: i64,
     start: i64,
@@ -240,7 +229,7 @@ pub fn layout(
     offline: bool,
 ) -> Layout {
     let unit = align_unit(p);
-    let (s, e) = (floor_to(start, unit), ceil_to(end, p));
+    let (s, e) = (floor_to(start, p), ceil_to(end, p));
     let mut out = Layout {
         range: (s, e),
         ..Layout::default()
@@ -248,36 +237,49 @@ pub fn layout(
     if s >= e {
         return out;
     }
-    let mut rest: Spans = vec![(s, e)];
     let empty = Coverage::default();
-    for period in period_chain(p) {
-        if rest.is_empty() {
-            break;
-        }
-        let cov = cached.get(&period).unwrap_or(&empty);
-        let servable: Spans = if offline {
+    let servable = |period: i64| -> Spans {
+        if offline {
             Vec::new()
         } else {
             vec![(servable_from(period, now, unit), i64::MAX)]
-        };
-        let usable = spans::union(&spans::shrink(&cov.all(), unit, e), &servable);
-        let take = spans::intersect(&rest, &usable);
-        if take.is_empty() {
-            continue;
         }
-        rest = spans::subtract(&rest, &take);
-        let need = spans::subtract(&spans::intersect(&take, &servable), &cov.complete);
-        let need = spans::normalize(
-            need.into_iter()
-                .map(|(a, b)| (floor_to(a, period), ceil_to(b, period)))
+    };
+    let mut rest: Spans = vec![(s, e)];
+    let mut regions: Vec<(i64, Spans)> = Vec::new();
+    for period in period_chain(p) {
+        let cov = cached.get(&period).unwrap_or(&empty);
+        let take = spans::intersect(&rest, &spans::union(&cov.all(), &servable(period)));
+        if !take.is_empty() {
+            rest = spans::subtract(&rest, &take);
+            regions.push((period, take));
+        }
+    }
+    // Coarsest first: whole periods, and what a coarser region claimed is gone.
+    let mut claimed: Spans = Vec::new();
+    for (period, list) in regions.iter_mut().rev() {
+        let widened = spans::normalize(
+            list.iter()
+                .map(|&(a, b)| (floor_to(a, *period), ceil_to(b, *period)))
                 .collect(),
         );
-        if !need.is_empty() {
-            out.fetch.push((period, need));
-        }
-        out.regions.push((period, take));
+        *list = spans::subtract(&widened, &claimed);
+        claimed = spans::union(&claimed, list);
     }
-    out.missing = rest;
+    regions.retain(|(_, l)| !l.is_empty());
+    let mut missing = spans::subtract(&rest, &claimed);
+    for (period, list) in &regions {
+        let cov = cached.get(period).unwrap_or(&empty);
+        let serv = servable(*period);
+        let need = spans::subtract(&spans::intersect(list, &serv), &cov.complete);
+        if !need.is_empty() {
+            out.fetch.push((*period, need));
+        }
+        let lacking = spans::subtract(&spans::subtract(list, &cov.all()), &serv);
+        missing = spans::union(&missing, &lacking);
+    }
+    out.regions = regions;
+    out.missing = missing;
     out
 }
 
@@ -393,7 +395,10 @@ pub fn min_calls(requests: &[Request]) -> usize {
     }
     groups
         .values()
-        .map(|&(n, pts)| n.div_ceil(MAX_QUERIES as u64).max(pts.div_ceil(MAX_DATAPOINTS)) as usize)
+        .map(|&(n, pts)| {
+            n.div_ceil(MAX_QUERIES as u64)
+                .max(pts.div_ceil(MAX_DATAPOINTS)) as usize
+        })
         .sum()
 }
 
@@ -412,7 +417,12 @@ pub fn plan_metrics(metrics: &[MetricSpec], now: i64) -> (Vec<CallPlan>, Vec<Req
     let reqs: Vec<Request> = metrics
         .iter()
         .enumerate()
-        .flat_map(|(i, m)| requests(i, &layout(m.period, m.start, m.end, now, &none, false).fetch))
+        .flat_map(|(i, m)| {
+            requests(
+                i,
+                &layout(m.period, m.start, m.end, now, &none, false).fetch,
+            )
+        })
         .collect();
     (plan_calls(reqs.clone()), reqs)
 }
@@ -436,13 +446,15 @@ mod tests {
     fn spans_algebra() {
         let a = spans::normalize(vec![(5, 10), (0, 3), (3, 4), (20, 20)]);
         assert_eq!(a, vec![(0, 4), (5, 10)]);
-        assert_eq!(spans::subtract(&[(0, 10)], &[(2, 3), (5, 7)]), vec![(0, 2), (3, 5), (7, 10)]);
+        assert_eq!(
+            spans::subtract(&[(0, 10)], &[(2, 3), (5, 7)]),
+            vec![(0, 2), (3, 5), (7, 10)]
+        );
         assert_eq!(spans::subtract(&[(0, 10)], &[(-5, 20)]), vec![]);
-        assert_eq!(spans::intersect(&[(0, 10), (20, 30)], &[(5, 25)]), vec![(5, 10), (20, 25)]);
-        // Inward to minutes; (150, 170) holds no whole minute and goes; an end
-        // at or after `keep` stays.
-        assert_eq!(spans::shrink(&[(30, 130), (150, 170)], 60, 1000), vec![(60, 120)]);
-        assert_eq!(spans::shrink(&[(30, 130)], 60, 130), vec![(60, 130)]);
+        assert_eq!(
+            spans::intersect(&[(0, 10), (20, 30)], &[(5, 25)]),
+            vec![(5, 10), (20, 25)]
+        );
         assert!(spans::contains(&[(0, 10), (20, 30)], 20));
         assert!(!spans::contains(&[(0, 10), (20, 30)], 10));
         assert_eq!(spans::total(&[(0, 10), (20, 30)]), 20);
@@ -489,7 +501,10 @@ mod tests {
         }
         // 500 days back: 3600 s beyond 63 days, nothing beyond 455 days.
         let l = layout(60, T - 500 * DAY, T, T, &BTreeMap::new(), false);
-        assert_eq!(l.regions.iter().map(|r| r.0).collect::<Vec<_>>(), vec![60, 300, 3600]);
+        assert_eq!(
+            l.regions.iter().map(|r| r.0).collect::<Vec<_>>(),
+            vec![60, 300, 3600]
+        );
         assert_eq!(l.missing.len(), 1);
         assert!(l.missing[0].1 > T - 455 * DAY);
     }
@@ -516,7 +531,7 @@ mod tests {
     }
 
     #[test]
-    fn unaligned_fine_cache_is_cut_at_hours_next_to_coarse_data() {
+    fn unaligned_fine_cache_gives_way_to_whole_coarse_periods() {
         let now = T;
         let old_end = T - 20 * DAY + 1_500; // a run 20 days ago, not hour-aligned
         let mut cached = BTreeMap::new();
@@ -530,10 +545,12 @@ mod tests {
         let l = layout(60, T - 30 * DAY, T, now, &cached, false);
         let fine = &l.regions[0];
         assert_eq!(fine.0, 60);
-        assert_eq!(fine.1[0], (T - 30 * DAY, floor_to(old_end, 3600)));
+        assert_eq!(fine.1[0], (T - 30 * DAY, floor_to(old_end, 300)));
         let coarse = &l.regions[1];
         assert_eq!(coarse.0, 300);
-        assert_eq!(coarse.1[0].0, floor_to(old_end, 3600));
+        assert_eq!(coarse.1[0].0, floor_to(old_end, 300));
+        assert_eq!(l.fetch[1], (300, coarse.1.clone()));
+        assert!(l.missing.is_empty());
     }
 
     #[test]

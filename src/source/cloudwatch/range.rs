@@ -98,7 +98,8 @@ pub fn metric_ranges(
             });
             r.start = r.start.min(span.start - margin);
             if matches!(slo.sli, Sli::TimeSlice { .. }) {
-                r.slices.push((slo.name.clone(), span.strict_start - margin));
+                r.slices
+                    .push((slo.name.clone(), span.strict_start - margin));
             }
         }
     }

@@ -1,0 +1,677 @@
+//! `source: { type: cloudwatch }` end to end, against the local CloudWatch
+//! emulator of tools/cw-emulator (fakecloud behind a fault layer).
+//!
+//! Each test starts its own emulator on 127.0.0.1 (port 0, read from its first
+//! stdout line), seeds it with PutMetricData through the real SDK, writes the
+//! same points to a CSV, and checks that `slo report --format json` gives the
+//! same numbers from CloudWatch as from the files; then that pagination,
+//! throttling, 5xx and a timeout change nothing, and that a second run fetches
+//! only the newest part (the emulator's statistics count the calls).
+//!
+//! The emulator is built on first use (`cargo build --release --manifest-path
+//! tools/cw-emulator/Cargo.toml`, into `$CW_EMULATOR_TARGET_DIR`, default
+//! `$HOME/.cache/slo/emu-target`); `CW_EMULATOR_BIN` names a ready binary. When
+//! it cannot be built or started the tests fail under `CI=true` and are
+//! skipped (with a message) otherwise.
+
+use assert_cmd::Command;
+use aws_config::BehaviorVersion;
+use aws_sdk_cloudwatch::config::{Credentials, Region};
+use aws_sdk_cloudwatch::primitives::DateTime;
+use aws_sdk_cloudwatch::types::{Dimension, MetricDatum};
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Stdio};
+use std::sync::OnceLock;
+
+const NAMESPACE: &str = "Test/slo";
+const REGION: &str = "us-east-1";
+const HOUR: i64 = 3_600;
+const DAY: i64 = 86_400;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// The emulator binary: `CW_EMULATOR_BIN`, or built once per test run.
+fn emulator_bin() -> Result<PathBuf, String> {
+    static BIN: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    BIN.get_or_init(|| {
+        if let Some(b) = std::env::var_os("CW_EMULATOR_BIN") {
+            let b = PathBuf::from(b);
+            return if b.is_file() {
+                Ok(b)
+            } else {
+                Err(format!("CW_EMULATOR_BIN={} is not a file", b.display()))
+            };
+        }
+        let target = std::env::var_os("CW_EMULATOR_TARGET_DIR")
+            .map(PathBuf::from)
+            .or_else(|| {
+                std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/slo/emu-target"))
+            })
+            .unwrap_or_else(|| std::env::temp_dir().join("slo-emu-target"));
+        let bin = target
+            .join("release")
+            .join(format!("cw-emulator{}", std::env::consts::EXE_SUFFIX));
+        let manifest = repo().join("tools/cw-emulator/Cargo.toml");
+        if !manifest.is_file() {
+            return Err(format!("{} is missing", manifest.display()));
+        }
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        // Always ask cargo: a no-op when the binary is up to date.
+        let built = std::process::Command::new(&cargo)
+            .args(["build", "--release", "--quiet", "--manifest-path"])
+            .arg(&manifest)
+            .env("CARGO_TARGET_DIR", &target)
+            .stdout(Stdio::null())
+            .output();
+        match built {
+            Ok(o) if o.status.success() && bin.is_file() => Ok(bin),
+            Ok(o) if bin.is_file() => {
+                eprintln!(
+                    "warning: rebuilding the emulator failed; using the existing {}:\n{}",
+                    bin.display(),
+                    String::from_utf8_lossy(&o.stderr)
+                );
+                Ok(bin)
+            }
+            Ok(o) => Err(format!(
+                "building the emulator failed ({}):\n{}",
+                o.status,
+                String::from_utf8_lossy(&o.stderr)
+            )),
+            Err(e) => Err(format!("cannot run {}: {e}", Path::new(&cargo).display())),
+        }
+    })
+    .clone()
+}
+
+/// A running emulator; killed on drop (and it exits when its stdin closes).
+struct Emulator {
+    child: Child,
+    _stdin: Option<ChildStdin>,
+    port: u16,
+}
+
+impl Emulator {
+    /// Starts one; `None` (test skipped) only outside CI.
+    fn start() -> Option<Emulator> {
+        match Self::try_start() {
+            Ok(e) => Some(e),
+            Err(e) if in_ci() => panic!("the CloudWatch emulator is required under CI=true: {e}"),
+            Err(e) => {
+                eprintln!("skipping: the CloudWatch emulator is not available: {e}");
+                None
+            }
+        }
+    }
+
+    fn try_start() -> Result<Emulator, String> {
+        let bin = emulator_bin()?;
+        let mut child = std::process::Command::new(&bin)
+            .args(["--port", "0", "--exit-on-stdin-eof", "--region", REGION])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
+        let stdin = child.stdin.take();
+        let stdout = child.stdout.take().ok_or("no stdout")?;
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .map_err(|e| format!("reading its first line: {e}"))?;
+        let port = line
+            .trim_end()
+            .rsplit_once(':')
+            .and_then(|(_, p)| p.parse().ok());
+        match port {
+            Some(port) => Ok(Emulator {
+                child,
+                _stdin: stdin,
+                port,
+            }),
+            None => {
+                let _ = child.kill();
+                let _ = child.wait();
+                Err(format!("unexpected first line {line:?}"))
+            }
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// One control request: (HTTP status, JSON body).
+    fn control(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).expect("connect to the emulator");
+        write!(
+            s,
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .expect("send");
+        let mut resp = String::new();
+        s.read_to_string(&mut resp).expect("receive");
+        let status = resp
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let body = resp.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+        (
+            status,
+            serde_json::from_str(body).unwrap_or(Value::String(body.into())),
+        )
+    }
+
+    fn faults(&self, patch: Value) {
+        let (status, body) = self.control("POST", "/_emulator/faults", Some(patch));
+        assert_eq!(status, 200, "{body}");
+    }
+
+    fn clear_faults(&self) {
+        let (status, body) = self.control("DELETE", "/_emulator/faults", None);
+        assert_eq!(status, 200, "{body}");
+    }
+
+    fn stats(&self) -> Value {
+        let (status, body) = self.control("GET", "/_emulator/stats", None);
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    fn stat(&self, name: &str) -> i64 {
+        self.stats()[name].as_i64().unwrap_or(0)
+    }
+
+    /// Seeds the points (metric name of slo.yaml, time, value) with PutMetricData.
+    fn seed(&self, points: &[(&str, i64, f64)]) {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let conf = aws_config::defaults(BehaviorVersion::latest())
+                .region(Region::new(REGION))
+                .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
+                .endpoint_url(self.url())
+                .load()
+                .await;
+            let client = aws_sdk_cloudwatch::Client::new(&conf);
+            let data: Vec<MetricDatum> = points
+                .iter()
+                .map(|(m, t, v)| {
+                    MetricDatum::builder()
+                        .metric_name(cw_name(m))
+                        .dimensions(Dimension::builder().name("Service").value("web").build())
+                        // Inside the minute, as a real sample would be.
+                        .timestamp(DateTime::from_secs(t + 7))
+                        .value(*v)
+                        .build()
+                })
+                .collect();
+            for chunk in data.chunks(500) {
+                client
+                    .put_metric_data()
+                    .namespace(NAMESPACE)
+                    .set_metric_data(Some(chunk.to_vec()))
+                    .send()
+                    .await
+                    .expect("PutMetricData");
+            }
+        });
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The CloudWatch metric name of each slo.yaml metric.
+fn cw_name(m: &str) -> &'static str {
+    match m {
+        "requests" => "RequestCount",
+        "errors" => "HTTPCode_5XX",
+        _ => "LatencyP95",
+    }
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// A fixed T: two hours before the current hour (so every range is final).
+fn base_t() -> i64 {
+    let n = now();
+    n - n.rem_euclid(HOUR) - 2 * HOUR
+}
+
+/// One point a minute over `[from, to)`: requests always, errors in some
+/// minutes (an incident among them), latency with a 20-minute gap.
+fn points(from: i64, to: i64) -> Vec<(&'static str, i64, f64)> {
+    let mut out = Vec::new();
+    let mut t = from - from.rem_euclid(60);
+    while t < to {
+        let k = t / 60;
+        out.push(("requests", t, (100 + k % 17) as f64));
+        if k % 7 == 0 || (k % 1440) / 30 == 13 {
+            out.push((
+                "errors",
+                t,
+                (1 + k % 3) as f64 * if k % 7 == 0 { 1.0 } else { 9.0 },
+            ));
+        }
+        if (k % 1440) / 20 != 40 {
+            out.push(("latency", t, 0.5 + (k % 11) as f64 * 0.17));
+        }
+        t += 60;
+    }
+    out
+}
+
+fn write_csv(dir: &Path, pts: &[(&str, i64, f64)]) {
+    let mut s = String::from("timestamp,metric,value\n");
+    for (m, t, v) in pts {
+        let at = chrono::DateTime::from_timestamp(*t, 0).unwrap();
+        s.push_str(&format!(
+            "{},{m},{v}\n",
+            at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        ));
+    }
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("points.csv"), s).unwrap();
+}
+
+/// slo.yaml with the given source block: a 1-day ratio SLO, a 2-day ratio SLO
+/// on an expression and a 1-day time-slice SLO.
+fn yaml(source: &str) -> String {
+    let dims = "dimensions: { Service: web }";
+    format!(
+        "version: 1\nservice: cw-test\nsource: {source}\nmetrics:\n\
+         \x20 requests: {{ namespace: {NAMESPACE}, name: RequestCount, {dims}, stat: Sum }}\n\
+         \x20 errors: {{ namespace: {NAMESPACE}, name: HTTPCode_5XX, {dims}, stat: Sum }}\n\
+         \x20 latency: {{ namespace: {NAMESPACE}, name: LatencyP95, {dims}, stat: p95 }}\n\
+         \x20 ok: {{ expression: requests - errors }}\n\
+         slos:\n\
+         \x20 - {{ name: availability, objective: 99%, window: 1d, sli: {{ bad: errors, total: requests }} }}\n\
+         \x20 - {{ name: ok-ratio, objective: 99.5%, window: 2d, sli: {{ good: ok, total: requests }} }}\n\
+         \x20 - name: latency\n\
+         \x20   objective: 95%\n\
+         \x20   window: 1d\n\
+         \x20   sli: {{ timeslice: {{ metric: latency, op: \"<\", threshold: 2, missing: bad }} }}\n"
+    )
+}
+
+/// A test directory with a files setup (data/points.csv) and a CloudWatch one.
+struct Setup {
+    dir: tempfile::TempDir,
+}
+
+impl Setup {
+    fn new(emu: Option<&Emulator>, pts: &[(&str, i64, f64)]) -> Setup {
+        let dir = tempfile::tempdir().unwrap();
+        write_csv(&dir.path().join("files/data"), pts);
+        std::fs::write(
+            dir.path().join("files/slo.yaml"),
+            yaml("{ type: files, path: data }"),
+        )
+        .unwrap();
+        let endpoint = emu
+            .map(|e| format!(", endpoint_url: \"{}\"", e.url()))
+            .unwrap_or_default();
+        std::fs::create_dir_all(dir.path().join("cw")).unwrap();
+        std::fs::write(
+            dir.path().join("cw/slo.yaml"),
+            yaml(&format!(
+                "{{ type: cloudwatch, region: {REGION}{endpoint} }}"
+            )),
+        )
+        .unwrap();
+        Setup { dir }
+    }
+
+    fn files_config(&self) -> PathBuf {
+        self.dir.path().join("files/slo.yaml")
+    }
+
+    fn cw_config(&self) -> PathBuf {
+        self.dir.path().join("cw/slo.yaml")
+    }
+
+    /// A cache directory of its own, inside the test directory.
+    fn cache(&self, name: &str) -> String {
+        self.dir.path().join(name).display().to_string()
+    }
+}
+
+/// `slo` with an isolated AWS environment and static test credentials.
+fn slo(config: &Path) -> Command {
+    let mut c = Command::cargo_bin("slo").unwrap();
+    let home = config.parent().unwrap();
+    c.env_remove("GITHUB_STEP_SUMMARY")
+        .env("NO_COLOR", "1")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("AWS_ENDPOINT_URL_CLOUDWATCH")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_MAX_ATTEMPTS")
+        .env_remove("AWS_RETRY_MODE")
+        .env_remove("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+        .env_remove("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+        .env_remove("AWS_WEB_IDENTITY_TOKEN_FILE")
+        .env("AWS_CONFIG_FILE", home.join("no-aws-config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            home.join("no-aws-credentials"),
+        )
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ACCESS_KEY_ID", "AKIDSLOTEST")
+        .env("AWS_SECRET_ACCESS_KEY", "slo-test-secret-value")
+        .arg("--config")
+        .arg(config);
+    c
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(mut c: Command, args: &[&str]) -> Run {
+    let o = c.args(args).output().unwrap();
+    Run {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into(),
+        stderr: String::from_utf8_lossy(&o.stderr).into(),
+    }
+}
+
+/// `slo report --format json`, which must succeed.
+fn report(c: Command, as_of: Option<i64>, extra: &[&str]) -> Value {
+    let t = as_of.map(|t| fmt(t));
+    let mut args = vec!["report", "--format", "json"];
+    if let Some(t) = &t {
+        args.extend(["--as-of", t.as_str()]);
+    }
+    args.extend(extra);
+    let r = run(c, &args);
+    assert_eq!(r.code, 0, "slo {args:?} failed:\n{}", r.stderr);
+    serde_json::from_str(&r.stdout).unwrap()
+}
+
+fn fmt(t: i64) -> String {
+    chrono::DateTime::from_timestamp(t, 0)
+        .unwrap()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Equal JSON, or the first path where they differ.
+#[track_caller]
+fn same(a: &Value, b: &Value) {
+    fn diff(a: &Value, b: &Value, path: String) -> Option<String> {
+        match (a, b) {
+            (Value::Object(x), Value::Object(y)) => {
+                for k in x.keys().chain(y.keys()) {
+                    let (p, q) = (
+                        x.get(k).unwrap_or(&Value::Null),
+                        y.get(k).unwrap_or(&Value::Null),
+                    );
+                    if let Some(d) = diff(p, q, format!("{path}.{k}")) {
+                        return Some(d);
+                    }
+                }
+                None
+            }
+            (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+                .iter()
+                .zip(y)
+                .enumerate()
+                .find_map(|(i, (p, q))| diff(p, q, format!("{path}[{i}]"))),
+            _ if a == b => None,
+            _ => Some(format!("{path}: {a} vs {b}")),
+        }
+    }
+    if let Some(d) = diff(a, b, String::new()) {
+        panic!("reports differ at {d}");
+    }
+}
+
+#[test]
+fn cloudwatch_report_equals_files_and_refetches_only_the_newest_part() {
+    let Some(emu) = Emulator::start() else { return };
+    let t = base_t();
+    // Data from 10 days before T to a few minutes ahead of now.
+    let pts = points(t - 10 * DAY, now() + 10 * 60);
+    emu.seed(&pts);
+    let s = Setup::new(Some(&emu), &pts);
+    let want = report(slo(&s.files_config()), Some(t), &[]);
+    assert_eq!(want["slos"].as_array().unwrap().len(), 3);
+    assert!(want["slos"][0]["total"].as_f64().unwrap() > 0.0);
+
+    // slo fetch: a summary line, calls as planned, the queries' ranges end at T.
+    let calls0 = emu.stat("get_metric_data_calls");
+    let f = run(slo(&s.cw_config()), &["fetch", "--as-of", &fmt(t)]);
+    assert_eq!(f.code, 0, "{}", f.stderr);
+    assert!(f.stderr.contains("cloudwatch: "), "{}", f.stderr);
+    assert!(!f.stderr.contains("slo-test-secret-value"));
+    let calls = emu.stat("get_metric_data_calls") - calls0;
+    // requests+errors (2-day SLO: from T-9d) and latency (1-day SLO: from T-8d): two time ranges.
+    assert_eq!(calls, 2, "{}", f.stderr);
+    assert!(f.stderr.contains("2 calls"), "{}", f.stderr);
+    let last = &emu.stats()["last_get_metric_data"];
+    assert!(last.to_string().contains(&t.to_string()), "{last}");
+    assert!(s.dir.path().join("cw/.slo-cache/cloudwatch").is_dir());
+
+    // The report from the cache equals the files report; no call made.
+    let got = report(slo(&s.cw_config()), Some(t), &[]);
+    same(&got, &want);
+    assert_eq!(emu.stat("get_metric_data_calls") - calls0, 2);
+    let off = report(slo(&s.cw_config()), Some(t), &["--offline"]);
+    same(&off, &want);
+
+    // An hour later: only that hour is fetched (at most 60 points a metric).
+    let dp0 = emu.stat("datapoints_returned");
+    let got = report(slo(&s.cw_config()), Some(t + HOUR), &[]);
+    same(&got, &report(slo(&s.files_config()), Some(t + HOUR), &[]));
+    let dp = emu.stat("datapoints_returned") - dp0;
+    assert!(
+        (120..=180).contains(&dp),
+        "{dp} datapoints for one more hour"
+    );
+
+    // Now, twice: the second run fetches only the newest ~15 minutes again.
+    let r = run(slo(&s.cw_config()), &["fetch"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let (dp0, c0) = (
+        emu.stat("datapoints_returned"),
+        emu.stat("get_metric_data_calls"),
+    );
+    let r = run(slo(&s.cw_config()), &["fetch", "--quiet"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stderr, "", "--quiet prints nothing");
+    let (dp, c) = (
+        emu.stat("datapoints_returned") - dp0,
+        emu.stat("get_metric_data_calls") - c0,
+    );
+    assert!((1..=2).contains(&c), "{c} calls");
+    // 15 minutes revisable, plus the minute boundary and the time between runs.
+    assert!((10..=3 * 20).contains(&dp), "{dp} datapoints re-fetched");
+
+    // Offline with an empty cache: says what is missing, makes no call.
+    let c0 = emu.stat("get_metric_data_calls");
+    let empty = s.dir.path().join("empty-cache");
+    let r = run(
+        slo(&s.cw_config()),
+        &[
+            "report",
+            "--offline",
+            "--cache-dir",
+            empty.to_str().unwrap(),
+            "--as-of",
+            &fmt(t),
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("--offline: the cache lacks `requests`"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(emu.stat("get_metric_data_calls"), c0);
+}
+
+#[test]
+fn faults_change_nothing_in_the_report() {
+    let Some(emu) = Emulator::start() else { return };
+    let t = base_t();
+    let pts = points(t - 10 * DAY, t + HOUR);
+    emu.seed(&pts);
+    let s = Setup::new(Some(&emu), &pts);
+    let want = report(slo(&s.files_config()), Some(t), &[]);
+
+    // Small pages, throttling and 5xx: retried, pages merged by id.
+    emu.faults(
+        json!({ "page_size": 1000, "throttle_next": 2, "fail_next": 2, "fail_status": 503 }),
+    );
+    let mut c = slo(&s.cw_config());
+    c.env("AWS_MAX_ATTEMPTS", "6");
+    let got = report(c, Some(t), &["--cache-dir", &s.cache("cache-1")]);
+    same(&got, &want);
+    let st = emu.stats();
+    assert!(st["next_token_calls"].as_i64().unwrap() > 10, "{st}");
+    assert_eq!(st["throttled"], 2, "{st}");
+    assert_eq!(st["failed"], 2, "{st}");
+
+    // A call slower than the attempt timeout: retried.
+    emu.clear_faults();
+    emu.faults(json!({ "delay_ms": 3000, "delay_next": 1 }));
+    let mut c = slo(&s.cw_config());
+    c.env("SLO_CW_ATTEMPT_TIMEOUT", "1");
+    let got = report(c, Some(t), &["--cache-dir", &s.cache("cache-2")]);
+    same(&got, &want);
+    assert_eq!(emu.stat("delayed"), 1);
+
+    // PartialData: a warning, the same numbers.
+    emu.clear_faults();
+    emu.faults(json!({ "partial_data": true }));
+    let r = run(
+        slo(&s.cw_config()),
+        &[
+            "report",
+            "--format",
+            "json",
+            "--as-of",
+            &fmt(t),
+            "--cache-dir",
+            &s.cache("cache-3"),
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("partial data"), "{}", r.stderr);
+    same(&serde_json::from_str(&r.stdout).unwrap(), &want);
+
+    // Forbidden: exit 3, naming the metric.
+    emu.clear_faults();
+    emu.faults(json!({ "forbidden_ids": ["errors"] }));
+    let r = run(
+        slo(&s.cw_config()),
+        &[
+            "report",
+            "--as-of",
+            &fmt(t),
+            "--cache-dir",
+            &s.cache("cache-4"),
+        ],
+    );
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("Forbidden for metric `errors`"),
+        "{}",
+        r.stderr
+    );
+
+    // Failing after every retry: exit 3; the calls that completed stay cached.
+    emu.clear_faults();
+    emu.faults(json!({ "fail_next": 100 }));
+    let mut c = slo(&s.cw_config());
+    c.env("AWS_MAX_ATTEMPTS", "2");
+    let r = run(
+        c,
+        &[
+            "fetch",
+            "--as-of",
+            &fmt(t),
+            "--cache-dir",
+            &s.cache("cache-5"),
+        ],
+    );
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("GetMetricData failed"), "{}", r.stderr);
+    assert!(!r.stderr.contains("slo-test-secret-value"));
+}
+
+#[test]
+fn no_credentials_is_a_clear_data_error() {
+    let s = Setup::new(None, &[]);
+    let mut c = slo(&s.cw_config());
+    c.env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env("AWS_PROFILE", "nobody");
+    let r = run(c, &["fetch", "--as-of", &fmt(base_t())]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    for want in [
+        "no AWS credentials",
+        "AWS_ACCESS_KEY_ID",
+        "profile `nobody`",
+        REGION,
+    ] {
+        assert!(r.stderr.contains(want), "missing {want:?} in {}", r.stderr);
+    }
+}
+
+#[test]
+fn time_slices_older_than_their_period_is_kept_fail_unless_allowed() {
+    let s = Setup::new(None, &[]);
+    // T 20 days ago: CloudWatch no longer keeps its 1-minute slices.
+    let t = fmt(base_t() - 20 * DAY);
+    let r = run(slo(&s.cw_config()), &["report", "--as-of", &t]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    for want in [
+        "slo `latency`",
+        "1m",
+        "15 days",
+        "a period of 5m would work",
+        "--allow-coarser-slices",
+    ] {
+        assert!(r.stderr.contains(want), "missing {want:?} in {}", r.stderr);
+    }
+    // Allowed (and offline, so nothing is fetched): it gets past the check.
+    let r = run(
+        slo(&s.cw_config()),
+        &[
+            "report",
+            "--as-of",
+            &t,
+            "--allow-coarser-slices",
+            "--offline",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("the cache lacks"), "{}", r.stderr);
+}
