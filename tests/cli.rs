@@ -457,3 +457,25 @@ fn the_embedded_default_reports() {
         "no colour when stdout is not a terminal"
     );
 }
+
+/// Values too large to sum exactly are refused, never wrapped or panicked on.
+#[test]
+fn sums_beyond_exact_range_exit_3() {
+    let mut csv = String::from("timestamp,metric,value\n");
+    for m in 0..3 {
+        csv.push_str(&format!("2026-11-01T00:{m:02}:00Z,requests,4e18\n"));
+    }
+    let dir = project(CONFIG, "a.csv", &csv);
+    let out = report(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot be counted exactly"),
+        "{}",
+        stderr(&out)
+    );
+    let csv = "timestamp,metric,value\n2026-11-01T00:00:00Z,requests,1e300\n";
+    let dir = project(CONFIG, "a.csv", csv);
+    let out = report(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("too large"), "{}", stderr(&out));
+}

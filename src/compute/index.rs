@@ -60,6 +60,13 @@ fn check(metric: &str, t: i64, v: f64) -> Result<f64> {
 }
 
 #[cold]
+fn too_large(metric: &str) -> Error {
+    Error::data(format!(
+        "metric `{metric}`: its sum exceeds 2^62 and cannot be counted exactly"
+    ))
+}
+
+#[cold]
 fn bad_value(metric: &str, t: i64, v: f64) -> Error {
     let what = if !v.is_finite() {
         "not a finite number"
@@ -124,7 +131,7 @@ impl RatioIndex {
                     (true, None) => m_acc += 1,
                     (true, Some(gv)) => {
                         let tf = fixed(tv);
-                        t_acc += tf;
+                        t_acc = t_acc.checked_add(tf).ok_or_else(|| too_large(total_name))?;
                         if gv > tv {
                             c_acc += 1;
                             g_acc += tf;
@@ -134,7 +141,7 @@ impl RatioIndex {
                     }
                     (false, bv) => {
                         let tf = fixed(tv);
-                        t_acc += tf;
+                        t_acc = t_acc.checked_add(tf).ok_or_else(|| too_large(total_name))?;
                         let bv = bv.unwrap_or(0.0);
                         if bv > tv {
                             c_acc += 1;

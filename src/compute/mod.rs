@@ -404,7 +404,8 @@ fn exhaustion_time(t: i64, secs: f64) -> Option<String> {
         return None;
     }
     let micros = (secs * 1e6).round() as i64;
-    let at = chrono::DateTime::from_timestamp(t, 0)? + chrono::Duration::microseconds(micros);
+    let at = chrono::DateTime::from_timestamp(t, 0)?
+        .checked_add_signed(chrono::Duration::microseconds(micros))?;
     if at.timestamp() > 253_402_300_799 {
         return None;
     }
