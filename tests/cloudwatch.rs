@@ -14,6 +14,8 @@
 //! it cannot be built or started the tests fail under `CI=true` and are
 //! skipped (with a message) otherwise.
 
+#![allow(clippy::unwrap_used)] // a failing test panics, with the value in the message
+
 use assert_cmd::Command;
 use aws_config::BehaviorVersion;
 use aws_sdk_cloudwatch::config::{Credentials, Region};
@@ -299,6 +301,11 @@ fn write_csv(dir: &Path, pts: &[(&str, i64, f64)]) {
 /// slo.yaml with the given source block: a 1-day ratio SLO, a 2-day ratio SLO
 /// on an expression and a 1-day time-slice SLO.
 fn yaml(source: &str) -> String {
+    yaml_with(source, "1d", "2d")
+}
+
+/// slo.yaml with the windows of the two ratio SLOs given.
+fn yaml_with(source: &str, w1: &str, w2: &str) -> String {
     let dims = "dimensions: { Service: web }";
     format!(
         "version: 1\nservice: cw-test\nsource: {source}\nmetrics:\n\
@@ -307,8 +314,8 @@ fn yaml(source: &str) -> String {
          \x20 latency: {{ namespace: {NAMESPACE}, name: LatencyP95, {dims}, stat: p95 }}\n\
          \x20 ok: {{ expression: requests - errors }}\n\
          slos:\n\
-         \x20 - {{ name: availability, objective: 99%, window: 1d, sli: {{ bad: errors, total: requests }} }}\n\
-         \x20 - {{ name: ok-ratio, objective: 99.5%, window: 2d, sli: {{ good: ok, total: requests }} }}\n\
+         \x20 - {{ name: availability, objective: 99%, window: {w1}, sli: {{ bad: errors, total: requests }} }}\n\
+         \x20 - {{ name: ok-ratio, objective: 99.5%, window: {w2}, sli: {{ good: ok, total: requests }} }}\n\
          \x20 - name: latency\n\
          \x20   objective: 95%\n\
          \x20   window: 1d\n\
@@ -322,25 +329,20 @@ struct Setup {
 }
 
 impl Setup {
+    /// slo.yaml (1d and 2d ratio windows) and slo30.yaml (30d) for files and CloudWatch.
     fn new(emu: Option<&Emulator>, pts: &[(&str, i64, f64)]) -> Setup {
         let dir = tempfile::tempdir().unwrap();
         write_csv(&dir.path().join("files/data"), pts);
-        std::fs::write(
-            dir.path().join("files/slo.yaml"),
-            yaml("{ type: files, path: data }"),
-        )
-        .unwrap();
         let endpoint = emu
             .map(|e| format!(", endpoint_url: \"{}\"", e.url()))
             .unwrap_or_default();
+        let cw = format!("{{ type: cloudwatch, region: {REGION}{endpoint} }}");
         std::fs::create_dir_all(dir.path().join("cw")).unwrap();
-        std::fs::write(
-            dir.path().join("cw/slo.yaml"),
-            yaml(&format!(
-                "{{ type: cloudwatch, region: {REGION}{endpoint} }}"
-            )),
-        )
-        .unwrap();
+        for (name, w1, w2) in [("slo.yaml", "1d", "2d"), ("slo30.yaml", "30d", "4w")] {
+            let files = yaml_with("{ type: files, path: data }", w1, w2);
+            std::fs::write(dir.path().join("files").join(name), files).unwrap();
+            std::fs::write(dir.path().join("cw").join(name), yaml_with(&cw, w1, w2)).unwrap();
+        }
         Setup { dir }
     }
 
@@ -395,6 +397,13 @@ struct Run {
 
 fn run(mut c: Command, args: &[&str]) -> Run {
     let o = c.args(args).output().unwrap();
+    if std::env::var_os("SLO_TEST_SHOW_STDERR").is_some() {
+        eprintln!(
+            "$ slo {}\n{}",
+            args.join(" "),
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
     Run {
         code: o.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&o.stdout).into(),
@@ -404,7 +413,7 @@ fn run(mut c: Command, args: &[&str]) -> Run {
 
 /// `slo report --format json`, which must succeed.
 fn report(c: Command, as_of: Option<i64>, extra: &[&str]) -> Value {
-    let t = as_of.map(|t| fmt(t));
+    let t = as_of.map(fmt);
     let mut args = vec!["report", "--format", "json"];
     if let Some(t) = &t {
         args.extend(["--as-of", t.as_str()]);

@@ -4,4 +4,5 @@ mod cli;
 mod cloudwatch;
 mod common;
 mod math;
+mod reference;
 mod snapshots;
