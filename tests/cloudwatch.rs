@@ -298,13 +298,8 @@ fn write_csv(dir: &Path, pts: &[(&str, i64, f64)]) {
     std::fs::write(dir.join("points.csv"), s).unwrap();
 }
 
-/// slo.yaml with the given source block: a 1-day ratio SLO, a 2-day ratio SLO
-/// on an expression and a 1-day time-slice SLO.
-fn yaml(source: &str) -> String {
-    yaml_with(source, "1d", "2d")
-}
-
-/// slo.yaml with the windows of the two ratio SLOs given.
+/// slo.yaml with the given source block: a ratio SLO, a ratio SLO on an
+/// expression (windows `w1`, `w2`) and a 1-day time-slice SLO.
 fn yaml_with(source: &str, w1: &str, w2: &str) -> String {
     let dims = "dimensions: { Service: web }";
     format!(
@@ -352,6 +347,11 @@ impl Setup {
 
     fn cw_config(&self) -> PathBuf {
         self.dir.path().join("cw/slo.yaml")
+    }
+
+    /// The same SLOs with 30-day and 4-week ratio windows.
+    fn config30(&self, kind: &str) -> PathBuf {
+        self.dir.path().join(kind).join("slo30.yaml")
     }
 
     /// A cache directory of its own, inside the test directory.
@@ -633,6 +633,59 @@ fn faults_change_nothing_in_the_report() {
     assert_eq!(r.code, 3, "{}", r.stderr);
     assert!(r.stderr.contains("GetMetricData failed"), "{}", r.stderr);
     assert!(!r.stderr.contains("slo-test-secret-value"));
+}
+
+/// Older than 15 days, 1-minute data is read at 5 minutes: ratio sums stay
+/// exact (the windows fall on whole hours), time slices need the flag.
+#[test]
+fn old_data_is_read_at_coarser_periods_with_the_same_ratio_numbers() {
+    let Some(emu) = Emulator::start() else { return };
+    let t = base_t();
+    let pts = points(t - 38 * DAY, t + HOUR);
+    emu.seed(&pts);
+    let s = Setup::new(Some(&emu), &pts);
+
+    let f = run(slo(&s.config30("cw")), &["fetch", "--as-of", &fmt(t)]);
+    assert_eq!(f.code, 0, "{}", f.stderr);
+    // 1-minute requests+errors and latency, and 5-minute requests+errors.
+    assert!(f.stderr.contains("cloudwatch: 3 calls"), "{}", f.stderr);
+    assert!(f.stderr.contains("read at 5m"), "{}", f.stderr);
+    let want = report(slo(&s.config30("files")), Some(t), &[]);
+    same(&report(slo(&s.config30("cw")), Some(t), &[]), &want);
+
+    // 20 days back: requests and errors from the 5-minute cache, latency in
+    // one call at 5 minutes. The ratio numbers are the files' numbers; the
+    // time slices need --allow-coarser-slices and then count a 5-minute slice
+    // as five 1-minute ones.
+    let c0 = emu.stat("get_metric_data_calls");
+    let old = Some(t - 20 * DAY);
+    let want = report(slo(&s.files_config()), old, &[]);
+    let r = run(
+        slo(&s.cw_config()),
+        &["report", "--as-of", &fmt(t - 20 * DAY)],
+    );
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    let got = report(slo(&s.cw_config()), old, &["--allow-coarser-slices"]);
+    assert_eq!(emu.stat("get_metric_data_calls"), c0 + 1);
+    for i in 0..2 {
+        for k in [
+            "status",
+            "sli",
+            "good",
+            "total",
+            "bad",
+            "error_budget",
+            "burn_rates",
+            "series",
+            "exhaustion_at",
+        ] {
+            same(&got["slos"][i][k], &want["slos"][i][k]);
+        }
+    }
+    let (g, w) = (&got["slos"][2], &want["slos"][2]);
+    assert_eq!(g["total"], 1440.0);
+    assert!(w["missing_periods"].as_u64().unwrap() > 0);
+    same(&g["missing_periods"], &w["missing_periods"]);
 }
 
 #[test]

@@ -74,6 +74,9 @@ pub struct Image {
     pub bytes: Vec<u8>,
 }
 
+/// Per SLO name, its images as `(alt text, relative path)`.
+pub type Links = Vec<(String, Vec<(String, String)>)>;
+
 /// Every chart of a report.
 #[derive(Debug, Clone)]
 pub struct Charts {
@@ -92,8 +95,9 @@ impl Charts {
             .collect()
     }
 
-    /// The relative paths for the Markdown page: `(overview, per SLO [(alt, path)])`.
-    pub fn links(&self) -> (String, Vec<(String, Vec<(String, String)>)>) {
+    /// The relative paths for the Markdown page: the overview, and per SLO its
+    /// `(alt, path)` pairs (the shape of [`crate::report::markdown::Markdown`]'s fields).
+    pub fn links(&self) -> (String, Links) {
         let slos = self
             .slos
             .iter()
@@ -140,30 +144,31 @@ pub fn render_with(report: &Report, opts: &ChartOptions) -> Result<Charts, Error
             slo: s,
             warning_below: opts.warning_below,
         };
+        let span = style::span_label(s);
         let mut imgs = Vec::with_capacity(3);
-        let kinds: [(&str, String, &dyn Fn() -> Result<Vec<u8>, ChartError>); 3] = [
+        for (kind, alt) in [
             (
                 "sli",
                 format!(
-                    "{}: SLI over the last {} against the {} objective",
+                    "{}: SLI over the last {span} against the {} objective",
                     s.name,
-                    style::span_label(s),
                     crate::report::fmt::pct(s.objective, 4)
                 ),
-                &|| render(&sli::SliChart(ctx), opts.format),
             ),
             (
                 "budget",
                 format!(
-                    "{}: error budget left over the last {}{}",
+                    "{}: error budget left over the last {span}{}",
                     s.name,
-                    style::span_label(s),
                     s.exhaustion_at
-                        .as_ref()
-                        .map(|t| format!(", forecast to run out at {t}"))
+                        .as_deref()
+                        .and_then(style::parse_time)
+                        .map(|t| format!(
+                            ", forecast to run out {}",
+                            style::time_label(t, "%Y-%m-%d %H:%M UTC")
+                        ))
                         .unwrap_or_default()
                 ),
-                &|| render(&budget::BudgetChart(ctx), opts.format),
             ),
             (
                 "burn",
@@ -171,12 +176,15 @@ pub fn render_with(report: &Report, opts: &ChartOptions) -> Result<Charts, Error
                     "{}: burn rate per lookback and the alert thresholds",
                     s.name
                 ),
-                &|| render(&burn::BurnChart(ctx), opts.format),
             ),
-        ];
-        for (kind, alt, draw) in kinds {
+        ] {
             let file_name = format!("{base}-{kind}.{ext}");
-            let bytes = draw().map_err(|e| fail(&file_name, e))?;
+            let bytes = match kind {
+                "sli" => render(&sli::SliChart(ctx), opts.format),
+                "budget" => render(&budget::BudgetChart(ctx), opts.format),
+                _ => render(&burn::BurnChart(ctx), opts.format),
+            }
+            .map_err(|e| fail(&file_name, e))?;
             imgs.push(Image {
                 file_name,
                 alt,
@@ -249,8 +257,8 @@ pub(crate) fn render(chart: &impl Chart, format: ChartFormat) -> Result<Vec<u8>,
     style::register_fonts()?;
     match format {
         ChartFormat::Png => {
-            let (rgb, (w, h), _) = render_rgb(chart)?;
-            encode_png(&rgb, w, h)
+            let r = render_rgb(chart)?;
+            encode_png(&r.rgb, r.size.0, r.size.1)
         }
         ChartFormat::Svg => {
             let (w, h) = chart.size();
@@ -265,8 +273,17 @@ pub(crate) fn render(chart: &impl Chart, format: ChartFormat) -> Result<Vec<u8>,
     }
 }
 
-/// Draws `chart` into an RGB buffer: the pixels, the size and the plotting area.
-pub(crate) fn render_rgb(chart: &impl Chart) -> Result<(Vec<u8>, (u32, u32), Frame), ChartError> {
+/// A chart drawn into an RGB buffer.
+pub(crate) struct Raster {
+    pub rgb: Vec<u8>,
+    pub size: (u32, u32),
+    /// Where the plotting area is (the tests check pixels against it).
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub frame: Frame,
+}
+
+/// Draws `chart` into an RGB buffer.
+pub(crate) fn render_rgb(chart: &impl Chart) -> Result<Raster, ChartError> {
     style::register_fonts()?;
     let (w, h) = chart.size();
     let mut rgb = vec![0u8; w as usize * h as usize * 3];
@@ -278,7 +295,11 @@ pub(crate) fn render_rgb(chart: &impl Chart) -> Result<(Vec<u8>, (u32, u32), Fra
         root.present()?;
         frame
     };
-    Ok((rgb, (w, h), frame))
+    Ok(Raster {
+        rgb,
+        size: (w, h),
+        frame,
+    })
 }
 
 fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, ChartError> {

@@ -440,7 +440,7 @@ pub fn time_ticks(x0: f64, x1: f64, max: usize) -> (Vec<f64>, Vec<f64>, i64) {
         (91 * DAY, 7 * DAY),
     ];
     let at = |step: i64| -> Vec<f64> {
-        if step <= 0 || !(x1 >= x0) {
+        if step <= 0 || x0.is_nan() || x1.is_nan() || x1 < x0 {
             return Vec::new();
         }
         let first = (x0 / step as f64).ceil() as i64;

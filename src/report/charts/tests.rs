@@ -1,5 +1,6 @@
 //! Tests of the charts: decoded PNGs and SVG text, pixels where the lines
 //! must be, a no-data SLO, and the pure arithmetic behind each chart.
+#![allow(clippy::unwrap_used)]
 
 use super::style::{self, DATA, OBJECTIVE};
 use super::*;
@@ -154,8 +155,9 @@ impl Pixels {
 }
 
 fn pixels(c: &impl Chart) -> (Pixels, Frame) {
-    let (rgb, (w, _), frame) = render_rgb(c).unwrap();
-    (Pixels { rgb, w: w as usize }, frame)
+    let r = render_rgb(c).unwrap();
+    let w = r.size.0 as usize;
+    (Pixels { rgb: r.rgb, w }, r.frame)
 }
 
 /// The pixel row of value `v` on a y axis `(lo, hi)` drawn over `frame`.
@@ -472,39 +474,4 @@ fn file_names_are_safe_and_unique() {
     assert_eq!(overview, "overview.svg");
     assert_eq!(links[1].0, "checkout-api");
     assert_eq!(links[1].1[0].1, "checkout-api-2-sli.svg");
-}
-
-#[test]
-fn zz_dump_for_review() {
-    let mut b = slo(
-        "Checkout / API latency p99 under 300 ms (the very long name of an SLO)",
-        0.95,
-        Status::Warning,
-        series(|k| {
-            if (40..60).contains(&k) {
-                (None, None)
-            } else {
-                (Some(0.99 - k as f64 * 0.0002), Some(1.0 - k as f64 * 0.004))
-            }
-        }),
-    );
-    b.exhaustion_at = Some("2026-11-25T13:30:00Z".into());
-    b.burn_rates = [
-        ("5m", Some(20.0)),
-        ("30m", Some(9.0)),
-        ("1h", Some(15.0)),
-        ("6h", None),
-        ("1d", Some(3.2)),
-        ("3d", Some(0.5)),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), *v))
-    .collect();
-    b.alerts[0].firing = true;
-    b.alerts.push(alert("ticket", "1d", "2h", 1.0, false));
-    let r = report(vec![b, empty(), steady()]);
-    let c = render_all(&r, ChartFormat::Png).unwrap();
-    for (n, bytes) in c.files() {
-        std::fs::write(format!("/tmp/review-{n}"), bytes).unwrap();
-    }
 }

@@ -180,7 +180,7 @@ impl<DB: DrawingBackend> DrawingBackend for Glyphs<DB> {
         let (dx, dy) = (dx.round(), dy.round());
         let trans = style.transform();
         let (width, height) = self.0.get_size();
-        let mut result = Ok(());
+        let mut failed = None;
         for mut g in glyphs {
             g.position = point(g.position.x + dx, g.position.y + dy);
             let Some(outline) = font.outline_glyph(g) else {
@@ -188,7 +188,7 @@ impl<DB: DrawingBackend> DrawingBackend for Glyphs<DB> {
             };
             let b = outline.px_bounds();
             outline.draw(|gx, gy, coverage| {
-                if coverage <= 0.0 || result.is_err() {
+                if coverage <= 0.0 || failed.is_some() {
                     return;
                 }
                 let (tx, ty) =
@@ -199,13 +199,15 @@ impl<DB: DrawingBackend> DrawingBackend for Glyphs<DB> {
                         alpha: color.alpha * f64::from(coverage.min(1.0)),
                         rgb: color.rgb,
                     };
-                    result = self.0.draw_pixel((x, y), c);
+                    if let Err(e) = self.0.draw_pixel((x, y), c) {
+                        failed = Some(e);
+                    }
                 }
             });
-            if result.is_err() {
-                return result;
+            if let Some(e) = failed.take() {
+                return Err(e);
             }
         }
-        result
+        Ok(())
     }
 }

@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use aws_config::meta::region::ProvideRegion;
 use aws_config::BehaviorVersion;
 use aws_sdk_cloudwatch::config::ProvideCredentials;
-use aws_sdk_cloudwatch::error::DisplayErrorContext;
+use aws_sdk_cloudwatch::error::ProvideErrorMetadata;
 use aws_sdk_cloudwatch::primitives::DateTime;
 use aws_sdk_cloudwatch::types::{
     Dimension, Metric, MetricDataQuery, MetricStat, ScanBy, StatusCode,
@@ -95,6 +95,46 @@ fn secs_env(name: &str, default: f64) -> Duration {
     Duration::from_secs_f64(v)
 }
 
+/// An error and its causes, one `: ` apart, each level once (no debug dumps).
+pub fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut src = e.source();
+    while let Some(x) = src {
+        let t = x.to_string();
+        if !t.is_empty() && !out.contains(&t) {
+            out.push_str(": ");
+            out.push_str(&t);
+        }
+        src = x.source();
+    }
+    out
+}
+
+/// A failed SDK call in a line: the service's code and message, or the cause.
+fn describe<E, R>(e: &aws_sdk_cloudwatch::error::SdkError<E, R>) -> String
+where
+    E: std::error::Error + ProvideErrorMetadata + 'static,
+    R: std::fmt::Debug,
+{
+    use aws_sdk_cloudwatch::error::SdkError;
+    match e {
+        SdkError::ServiceError(se) => {
+            let err = se.err();
+            format!(
+                "{}: {}",
+                err.code().unwrap_or("error"),
+                err.message().unwrap_or("(no message)")
+            )
+        }
+        SdkError::TimeoutError(_) => format!(
+            "timed out (operation timeout {} s, attempt timeout {} s)",
+            secs_env("SLO_CW_OPERATION_TIMEOUT", 30.0).as_secs_f64(),
+            secs_env("SLO_CW_ATTEMPT_TIMEOUT", 10.0).as_secs_f64()
+        ),
+        other => chain(other),
+    }
+}
+
 /// A ready client and where it points.
 #[derive(Clone)]
 pub struct Connection {
@@ -160,7 +200,7 @@ pub async fn connect(s: &Settings) -> Result<Connection> {
         return Err(Error::data(format!(
             "CloudWatch: no AWS credentials: {}\n  cause: {}",
             tried(),
-            DisplayErrorContext(&e)
+            chain(&e)
         )));
     }
     Ok(Connection {
@@ -218,8 +258,10 @@ pub struct CallResult {
     pub series: HashMap<String, Vec<(i64, f64)>>,
     /// The last status seen for each id.
     pub status: HashMap<String, StatusCode>,
-    /// Messages of the call and of its results, deduplicated, for warnings.
+    /// Messages of the call, deduplicated, for warnings.
     pub messages: Vec<String>,
+    /// Messages of each result, deduplicated.
+    pub result_messages: HashMap<String, Vec<String>>,
     pub pages: u64,
     pub datapoints: u64,
 }
@@ -272,7 +314,7 @@ pub async fn get_metric_data(
                         } else {
                             String::new()
                         },
-                        DisplayErrorContext(&e)
+                        describe(&e)
                     )),
                     pages: out.pages,
                 });
@@ -303,12 +345,13 @@ pub async fn get_metric_data(
             }
             for m in r.messages() {
                 let text = format!(
-                    "CloudWatch, metric `{id}`: {}: {}",
+                    "{}: {}",
                     m.code().unwrap_or("message"),
                     m.value().unwrap_or("")
                 );
-                if !out.messages.contains(&text) {
-                    out.messages.push(text);
+                let list = out.result_messages.entry(id.to_string()).or_default();
+                if !list.contains(&text) {
+                    list.push(text);
                 }
             }
         }
@@ -332,6 +375,7 @@ pub async fn get_metric_data(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -69,11 +69,12 @@ pub struct Summary {
 impl Summary {
     pub fn line(&self) -> String {
         format!(
-            "cloudwatch: {} call{}, {} datapoints, {} queries requested for {} series (cache: {})",
+            "cloudwatch: {} call{}, {} datapoints, {} quer{} requested for {} series (cache: {})",
             self.calls,
             if self.calls == 1 { "" } else { "s" },
             self.datapoints,
             self.queries,
+            if self.queries == 1 { "y" } else { "ies" },
             self.series,
             self.cache_dir.display()
         )
@@ -298,6 +299,7 @@ async fn run_async(cfg: &Config, opts: &LoadOptions) -> Result<(DataSet, Summary
 
     check_slices(&series, opts.allow_coarser_slices, now, t)?;
     coarse_notes(&series, &mut summary);
+    coarse_at_t(&series, t);
     for s in &series {
         if s.layout.missing.is_empty() {
             continue;
@@ -437,6 +439,30 @@ fn coarse_notes(series: &[SeriesState], summary: &mut Summary) {
             secs_label(q),
             secs_label(p),
             plan::retention(p) / 86_400
+        ));
+    }
+}
+
+/// Ratio SLIs whose newest data (T itself pinned long ago) is coarse: windows
+/// shorter than the coarse period see no point start in them.
+fn coarse_at_t(series: &[SeriesState], t: i64) {
+    let mut groups: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    for s in series.iter().filter(|s| s.slices.is_empty()) {
+        let p = s.query.period;
+        for (q, list) in &s.layout.regions {
+            if *q != p && spans::contains(list, t - p) {
+                groups.entry(*q).or_default().push(s.label());
+            }
+        }
+    }
+    for (q, names) in groups {
+        crate::warn(&format!(
+            "as of {}, CloudWatch keeps {} only at {}: burn-rate and alert windows shorter \
+             than {} hold no data point",
+            fmt_time(t),
+            names.join(", "),
+            secs_label(q),
+            secs_label(q)
         ));
     }
 }
@@ -585,12 +611,10 @@ fn store_call(
                 if refused.is_none() {
                     let status = res.status.get(&id).map(|c| c.as_str()).unwrap_or("");
                     let why = res
-                        .messages
-                        .iter()
-                        .filter(|m| m.contains(&format!("`{id}`")))
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join("; ");
+                        .result_messages
+                        .get(&id)
+                        .map(|m| m.join("; "))
+                        .unwrap_or_default();
                     refused = Some(Error::data(format!(
                         "CloudWatch answered {status} for metric {} ({} {} {}{}){}{}",
                         s.label(),
@@ -625,6 +649,9 @@ fn store_call(
                 continue;
             }
             _ => {}
+        }
+        for m in res.result_messages.get(&id).into_iter().flatten() {
+            crate::warn(&format!("CloudWatch, metric {}: {m}", s.label()));
         }
         let partial = res.partial(&id);
         if partial {
@@ -704,6 +731,7 @@ fn assemble(series: &[SeriesState]) -> Result<DataSet> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -428,6 +428,7 @@ pub fn plan_metrics(metrics: &[MetricSpec], now: i64) -> (Vec<CallPlan>, Vec<Req
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
