@@ -5,6 +5,8 @@
 //! [`report`] (table, Markdown, JSON, charts). [`commands`] wires them per
 //! subcommand; `main.rs` only maps the outcome to an exit code.
 
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
 pub mod cli;
 pub mod commands;
 pub mod compute;

@@ -1,4 +1,5 @@
 //! The one integration-test binary (it links polars once): modules by theme.
+#![allow(clippy::unwrap_used)]
 
 mod cli;
 mod cloudwatch;

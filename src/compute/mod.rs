@@ -400,7 +400,7 @@ fn evaluate_slo(cfg: &Config, slo: &Slo, ix: &mut Indexed, opts: &EvalOptions) -
 
 /// T + seconds, as RFC 3339 with microseconds; `None` past the year 9999.
 fn exhaustion_time(t: i64, secs: f64) -> Option<String> {
-    if !secs.is_finite() || secs < 0.0 || secs > 300_000_000_000.0 {
+    if !(0.0..=300_000_000_000.0).contains(&secs) {
         return None;
     }
     let micros = (secs * 1e6).round() as i64;

@@ -11,8 +11,11 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-/// The points of each metric in one file, in file order: `(timestamps, values)`.
-type Chunks = HashMap<String, (Vec<i64>, Vec<f64>)>;
+/// One metric's points from one file, in file order: `(timestamps, values)`.
+type Columns = (Vec<i64>, Vec<f64>);
+
+/// The points of each metric in one file.
+type Chunks = HashMap<String, Columns>;
 
 /// Reads every data file under `path` (in parallel) and returns the needed
 /// metrics' series.
@@ -20,7 +23,8 @@ pub fn load(path: &Path, needed: &[&Metric]) -> Result<DataSet> {
     let files = data_files(path)?;
     let names: Vec<&str> = needed.iter().map(|m| m.name.as_str()).collect();
     let read = read_all(&files, &names)?;
-    let mut found: HashMap<&str, Vec<(usize, (Vec<i64>, Vec<f64>))>> = HashMap::new();
+    // Per metric: (file index, columns) in file order.
+    let mut found: HashMap<&str, Vec<(usize, Columns)>> = HashMap::new();
     for (i, chunks) in read.into_iter().enumerate() {
         for (metric, cols) in chunks {
             if let Some(name) = names.iter().find(|n| **n == metric) {
