@@ -311,7 +311,6 @@ fn read_points(path: &Path) -> std::result::Result<Vec<(i64, f64)>, String> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

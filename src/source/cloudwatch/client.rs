@@ -375,7 +375,6 @@ pub async fn get_metric_data(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

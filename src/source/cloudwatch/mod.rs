@@ -323,7 +323,7 @@ async fn run_async(cfg: &Config, opts: &LoadOptions) -> Result<(DataSet, Summary
     let requests: Vec<plan::Request> = series
         .iter()
         .enumerate()
-        .flat_map(|(i, s)| plan::requests(i, &s.layout.fetch))
+        .flat_map(|(i, s)| plan::requests(i, s.query.period, &s.layout.fetch, now))
         .collect();
     let calls = plan::plan_calls(requests);
     summary.planned_calls = calls.len();
@@ -731,7 +731,6 @@ fn assemble(series: &[SeriesState]) -> Result<DataSet> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -290,6 +290,9 @@ pub struct Request {
     pub period: i64,
     pub start: i64,
     pub end: i64,
+    /// The earliest start CloudWatch serves it from: a call may start it there
+    /// to share its time range with other queries.
+    pub earliest: i64,
 }
 
 impl Request {
@@ -313,12 +316,14 @@ impl CallPlan {
     }
 }
 
-/// The requests of series `series` from its layout's fetch list; a span with
-/// more points than a page is cut into pieces that fit one.
-pub fn requests(series: usize, fetch: &[(i64, Spans)]) -> Vec<Request> {
+/// The requests of series `series` (of period `p`) from its layout's fetch
+/// list at wall time `now`; a span with more points than a page is cut into
+/// pieces that fit one.
+pub fn requests(series: usize, p: i64, fetch: &[(i64, Spans)], now: i64) -> Vec<Request> {
     let mut out = Vec::new();
     for (period, list) in fetch {
         let chunk = MAX_DATAPOINTS as i64 * period;
+        let earliest = servable_from(*period, now, align_unit(p));
         for &(a, b) in list {
             let mut lo = a;
             while lo < b {
@@ -328,6 +333,7 @@ pub fn requests(series: usize, fetch: &[(i64, Spans)]) -> Vec<Request> {
                     period: *period,
                     start: lo,
                     end: hi,
+                    earliest: earliest.min(lo),
                 });
                 lo = hi;
             }
@@ -336,44 +342,99 @@ pub fn requests(series: usize, fetch: &[(i64, Spans)]) -> Vec<Request> {
     out
 }
 
-/// Packs requests into calls: those of one time range together, first-fit
-/// decreasing by points under both limits. Deterministic: calls by time range,
-/// then by packing order; queries in a call by series.
+/// First-fit decreasing by points under both limits; each bin is a call.
+fn pack(mut reqs: Vec<Request>) -> Vec<Vec<Request>> {
+    reqs.sort_by(|a, b| {
+        b.datapoints()
+            .cmp(&a.datapoints())
+            .then(a.series.cmp(&b.series))
+            .then(a.period.cmp(&b.period))
+    });
+    let mut bins: Vec<(u64, Vec<Request>)> = Vec::new();
+    // The first bin that may still have room: bins before it are full by count.
+    let mut first_open = 0;
+    for r in reqs {
+        let d = r.datapoints();
+        let slot = bins[first_open..]
+            .iter()
+            .position(|(pts, rs)| rs.len() < MAX_QUERIES && pts + d <= MAX_DATAPOINTS)
+            .map(|i| i + first_open);
+        match slot {
+            Some(i) => {
+                bins[i].0 += d;
+                bins[i].1.push(r);
+            }
+            None => bins.push((d, vec![r])),
+        }
+        while first_open < bins.len() && bins[first_open].1.len() >= MAX_QUERIES {
+            first_open += 1;
+        }
+    }
+    bins.into_iter()
+        .map(|(_, mut rs)| {
+            rs.sort_by_key(|r| (r.series, r.period));
+            rs
+        })
+        .collect()
+}
+
+/// Time ranges that end together share calls: a later-starting group joins
+/// the earliest-starting one when every query of it can start there and the
+/// two then need fewer calls. Its queries return more points (cached too),
+/// never more queries, so CloudWatch's bill does not grow.
+fn coalesce(groups: BTreeMap<(i64, i64), Vec<Request>>) -> Vec<((i64, i64), Vec<Request>)> {
+    let mut by_end: BTreeMap<i64, Vec<(i64, Vec<Request>)>> = BTreeMap::new();
+    for ((start, end), reqs) in groups {
+        by_end.entry(end).or_default().push((start, reqs));
+    }
+    let mut out = Vec::new();
+    for (end, list) in by_end {
+        let mut list = list.into_iter();
+        let Some((s0, mut base)) = list.next() else {
+            continue;
+        };
+        let mut base_calls = pack(base.clone()).len();
+        for (s, g) in list {
+            let moved: Vec<Request> = g
+                .iter()
+                .map(|r| Request {
+                    start: s0,
+                    ..r.clone()
+                })
+                .collect();
+            let fits = moved.iter().all(|r| {
+                r.earliest <= s0 && s0 % r.period == 0 && r.datapoints() <= MAX_DATAPOINTS
+            });
+            if fits {
+                let mut merged = base.clone();
+                merged.extend(moved);
+                let n = pack(merged.clone()).len();
+                if n < base_calls + pack(g.clone()).len() {
+                    base = merged;
+                    base_calls = n;
+                    continue;
+                }
+            }
+            out.push(((s, end), g));
+        }
+        out.push(((s0, end), base));
+    }
+    out.sort_by_key(|(k, _)| *k);
+    out
+}
+
+/// Packs requests into calls: those of one time range together (after
+/// [`coalesce`]), first-fit decreasing by points under both limits.
+/// Deterministic: calls by time range, then by packing order; queries in a
+/// call by series.
 pub fn plan_calls(requests: Vec<Request>) -> Vec<CallPlan> {
     let mut groups: BTreeMap<(i64, i64), Vec<Request>> = BTreeMap::new();
     for r in requests {
         groups.entry((r.start, r.end)).or_default().push(r);
     }
     let mut calls = Vec::new();
-    for ((start, end), mut reqs) in groups {
-        reqs.sort_by(|a, b| {
-            b.datapoints()
-                .cmp(&a.datapoints())
-                .then(a.series.cmp(&b.series))
-                .then(a.period.cmp(&b.period))
-        });
-        let mut bins: Vec<(u64, Vec<Request>)> = Vec::new();
-        // The first bin that may still have room: bins before it are full by count.
-        let mut first_open = 0;
-        for r in reqs {
-            let d = r.datapoints();
-            let slot = bins[first_open..]
-                .iter()
-                .position(|(pts, rs)| rs.len() < MAX_QUERIES && pts + d <= MAX_DATAPOINTS)
-                .map(|i| i + first_open);
-            match slot {
-                Some(i) => {
-                    bins[i].0 += d;
-                    bins[i].1.push(r);
-                }
-                None => bins.push((d, vec![r])),
-            }
-            while first_open < bins.len() && bins[first_open].1.len() >= MAX_QUERIES {
-                first_open += 1;
-            }
-        }
-        for (_, mut rs) in bins {
-            rs.sort_by_key(|r| (r.series, r.period));
+    for ((start, end), reqs) in coalesce(groups) {
+        for rs in pack(reqs) {
             calls.push(CallPlan {
                 start,
                 end,
@@ -418,17 +479,14 @@ pub fn plan_metrics(metrics: &[MetricSpec], now: i64) -> (Vec<CallPlan>, Vec<Req
         .iter()
         .enumerate()
         .flat_map(|(i, m)| {
-            requests(
-                i,
-                &layout(m.period, m.start, m.end, now, &none, false).fetch,
-            )
+            let l = layout(m.period, m.start, m.end, now, &none, false);
+            requests(i, m.period, &l.fetch, now)
         })
         .collect();
     (plan_calls(reqs.clone()), reqs)
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -606,6 +664,7 @@ mod tests {
                 period: if i < 3 { 60 } else { 180 },
                 start: 0,
                 end: 3_600_000,
+                earliest: 0,
             })
             .collect();
         let calls = plan_calls(reqs.clone());
@@ -615,9 +674,79 @@ mod tests {
 
     #[test]
     fn huge_single_query_is_cut_to_pages() {
-        let r = requests(0, &[(1, vec![(0, 250_000)])]);
+        let r = requests(0, 1, &[(1, vec![(0, 250_000)])], 300_000);
         assert_eq!(r.len(), 3);
         assert_eq!(r[2].end, 250_000);
         assert!(r.iter().all(|r| r.datapoints() <= MAX_DATAPOINTS));
+    }
+
+    #[test]
+    fn ranges_ending_together_share_calls_when_that_saves_one() {
+        let now = T;
+        let specs = [
+            MetricSpec {
+                period: 60,
+                start: T - 9 * DAY,
+                end: T,
+            },
+            MetricSpec {
+                period: 60,
+                start: T - 9 * DAY,
+                end: T,
+            },
+            MetricSpec {
+                period: 60,
+                start: T - 8 * DAY,
+                end: T,
+            },
+            MetricSpec {
+                period: 300,
+                start: T - 2 * DAY,
+                end: T,
+            },
+        ];
+        let (calls, reqs) = plan_metrics(&specs, now);
+        assert_eq!(min_calls(&reqs), 3);
+        assert_eq!(calls.len(), 1);
+        assert!(calls[0].requests.iter().all(|r| r.start == T - 9 * DAY));
+        assert!(calls[0].datapoints() <= MAX_DATAPOINTS);
+        // Too many points together (6 x 20160 > 100800): they stay apart.
+        let mut specs = vec![
+            MetricSpec {
+                period: 60,
+                start: T - 14 * DAY,
+                end: T,
+            };
+            3
+        ];
+        specs.extend(vec![
+            MetricSpec {
+                period: 60,
+                start: T - 13 * DAY,
+                end: T,
+            };
+            3
+        ]);
+        let (calls, _) = plan_metrics(&specs, now);
+        assert_eq!(calls.len(), 2);
+        assert_ne!(calls[0].start, calls[1].start);
+        // A 60 s query cannot start where CloudWatch no longer keeps 60 s data.
+        let specs = [
+            MetricSpec {
+                period: 300,
+                start: T - 30 * DAY,
+                end: T,
+            },
+            MetricSpec {
+                period: 60,
+                start: T - DAY,
+                end: T,
+            },
+        ];
+        let (calls, _) = plan_metrics(&specs, now);
+        assert_eq!(calls.len(), 2);
+        assert!(calls
+            .iter()
+            .all(|c| c.requests.iter().all(|r| r.start >= r.earliest)));
     }
 }

@@ -107,7 +107,6 @@ pub fn metric_ranges(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use std::path::Path;
