@@ -1,0 +1,82 @@
+//! `cargo bench --bench cloudwatch`: what the CloudWatch source asks for (issue 3).
+//!
+//! For 1, 100 and 1,000 metrics over 30 days it prints the GetMetricData calls
+//! the planner makes into an empty cache against the fewest the API's two
+//! limits allow (500 queries, 100,800 datapoints a call), and the datapoints a
+//! second run one week later fetches against the cold fetch. It runs the real
+//! planner and cache layout, with no network: the calls are counted, not timed.
+
+use slo::source::cloudwatch::cache::REVISABLE;
+use slo::source::cloudwatch::plan::{
+    layout, min_calls, plan_calls, requests, Coverage, MetricSpec, Request,
+};
+use std::collections::BTreeMap;
+
+const DAY: i64 = 86_400;
+const T0: i64 = 1_795_392_000; // 2026-11-23T00:00:00Z
+
+/// Plans a fetch at `now` of `n` metrics needed over `[now - 30d, now)`, each
+/// with its cache; returns the requests and records what they fetched.
+fn run(n: usize, period: i64, now: i64, caches: &mut [BTreeMap<i64, Coverage>]) -> Vec<Request> {
+    let mut all = Vec::new();
+    for (i, cache) in caches.iter_mut().enumerate().take(n) {
+        let l = layout(period, now - 30 * DAY, now, now, cache, false);
+        let reqs = requests(i, period, &l.fetch, now);
+        for r in &reqs {
+            let cov = cache.entry(r.period).or_default();
+            let settled = now - REVISABLE;
+            let (a, b) = (r.start, r.end);
+            if a < settled {
+                cov.complete.push((a, b.min(settled)));
+                cov.complete.sort();
+            }
+            if b > settled {
+                cov.tentative = vec![(a.max(settled), b)];
+            }
+        }
+        all.extend(reqs);
+    }
+    all
+}
+
+fn points(reqs: &[Request]) -> u64 {
+    reqs.iter().map(Request::datapoints).sum()
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--test" || a == "--list") {
+        return;
+    }
+    println!("\n| metrics | period | calls (cold) | minimum | ratio | datapoints (cold) | re-fetched a week later | share |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for period in [60, 300] {
+        for n in [1usize, 100, 1000] {
+            let mut caches = vec![BTreeMap::new(); n];
+            let cold = run(n, period, T0, &mut caches);
+            let calls = plan_calls(cold.clone()).len();
+            let min = min_calls(&cold);
+            let warm = run(n, period, T0 + 7 * DAY, &mut caches);
+            let (c, w) = (points(&cold), points(&warm));
+            println!(
+                "| {n} | {period} s | {calls} | {min} | {:.3}× | {c} | {w} | {:.1} % |",
+                calls as f64 / min as f64,
+                100.0 * w as f64 / c as f64
+            );
+        }
+    }
+    // The planner's own entry point agrees with the loop above.
+    let spec = vec![
+        MetricSpec {
+            period: 60,
+            start: T0 - 30 * DAY,
+            end: T0
+        };
+        100
+    ];
+    let (calls, reqs) = slo::source::cloudwatch::plan::plan_metrics(&spec, T0);
+    println!(
+        "\nplan_metrics, 100 metrics at 60 s: {} calls, minimum {}",
+        calls.len(),
+        min_calls(&reqs)
+    );
+}
