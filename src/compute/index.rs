@@ -113,7 +113,6 @@ impl RatioIndex {
                 Some(ns.vs[j])
             } else {
                 while i < ns.len() && ns.ts[i] < t {
-                    check(num_name, ns.ts[i], ns.vs[i])?;
                     i += 1;
                 }
                 if i < ns.len() && ns.ts[i] == t {
@@ -123,10 +122,14 @@ impl RatioIndex {
                     None
                 }
             };
-            if let Some(v) = nv {
-                check(num_name, t, v)?;
-            }
             if tv > 0.0 {
+                // The numerator is judged only where it counts: a period with
+                // events (an expression such as `requests - errors_5xx` may go
+                // negative where `requests` has no point, and that period
+                // holds no events).
+                if let Some(v) = nv {
+                    check(num_name, t, v)?;
+                }
                 match (is_good, nv) {
                     (true, None) => m_acc += 1,
                     (true, Some(gv)) => {
@@ -156,11 +159,6 @@ impl RatioIndex {
             idx.total.push(t_acc);
             idx.missing.push(m_acc);
             idx.clamped.push(c_acc);
-        }
-        if !aligned {
-            for k in i..ns.len() {
-                check(num_name, ns.ts[k], ns.vs[k])?;
-            }
         }
         Ok(idx)
     }
@@ -229,21 +227,17 @@ impl SliceIndex {
                 for (t, tv) in total.ts.iter().zip(&total.vs) {
                     let tv = check(tn, *t, *tv)?;
                     while i < bad.len() && bad.ts[i] < *t {
-                        check(bn, bad.ts[i], bad.vs[i])?;
                         i += 1;
                     }
-                    let bv = if i < bad.len() && bad.ts[i] == *t {
-                        check(bn, *t, bad.vs[i])?
-                    } else {
-                        0.0
-                    };
                     if tv > 0.0 {
+                        let bv = if i < bad.len() && bad.ts[i] == *t {
+                            check(bn, *t, bad.vs[i])?
+                        } else {
+                            0.0
+                        };
                         ts.push(*t);
                         good.push(op.holds(bv / tv, threshold));
                     }
-                }
-                for k in i..bad.len() {
-                    check(bn, bad.ts[k], bad.vs[k])?;
                 }
             }
         }
@@ -360,7 +354,7 @@ mod tests {
     }
 
     #[test]
-    fn negative_values_are_errors() {
+    fn negative_values_are_errors_where_they_count() {
         let err = RatioIndex::build(
             Numerator::Good("good", &s(&[(60, -1.0)])),
             "t",
@@ -372,6 +366,16 @@ mod tests {
             err.to_string().contains("`good` at 1970-01-01T00:01:00Z"),
             "{err}"
         );
+        // Where `total` has no point (or 0) the period holds no events: a
+        // negative `good = requests - errors` there is not looked at.
+        let idx = RatioIndex::build(
+            Numerator::Good("good", &s(&[(0, -3.0), (60, 5.0), (120, -1.0)])),
+            "t",
+            &s(&[(60, 10.0), (120, 0.0)]),
+        )
+        .unwrap();
+        assert_eq!(idx.sums(0, 180).total as f64 / ONE, 10.0);
+        assert!(RatioIndex::build(Numerator::Good("g", &s(&[])), "t", &s(&[(0, -1.0)])).is_err());
     }
 
     #[test]
