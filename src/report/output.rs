@@ -71,6 +71,36 @@ pub fn safe_name(name: &str) -> String {
 /// sibling directory, which then replaces `dir`, so a reader never sees a mix
 /// of two runs. Files in `dir` that this run does not write are removed.
 pub fn replace_dir(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
+    // A folder that holds anything but report files and plain files is not a
+    // report folder: swapping it would delete what it holds.
+    if dir.exists() {
+        if !dir.is_dir() {
+            return Err(Error::Output(format!(
+                "--out {}: not a directory (pass the folder the report goes into)",
+                dir.display()
+            )));
+        }
+        let canonical = dir
+            .canonicalize()
+            .map_err(|e| Error::Output(format!("{}: {e}", dir.display())))?;
+        let sub = std::fs::read_dir(&canonical)
+            .map_err(|e| Error::Output(format!("{}: {e}", dir.display())))?
+            .flatten()
+            .find(|e| e.path().is_dir());
+        if let Some(sub) = sub {
+            return Err(Error::Output(format!(
+                "--out {}: the folder holds a directory ({}); a report folder is replaced as a whole, \
+                 so pass an empty or report-only folder (e.g. reports/)",
+                dir.display(),
+                sub.file_name().to_string_lossy()
+            )));
+        }
+        return swap_dir(&canonical, files);
+    }
+    swap_dir(dir, files)
+}
+
+fn swap_dir(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
     let parent = dir
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -140,5 +170,19 @@ mod tests {
         assert!(!dir.join("old-slo.png").exists());
         let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
         assert_eq!(left.len(), 1, "no staging directory left behind");
+    }
+
+    #[test]
+    fn replace_dir_never_deletes_a_folder_with_subfolders() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::create_dir(tmp.path().join("src")).unwrap();
+        std::fs::write(tmp.path().join("src/main.rs"), "fn main() {}").unwrap();
+        let err = replace_dir(tmp.path(), &[("report.md".into(), b"x".to_vec())]).unwrap_err();
+        assert!(err.to_string().contains("holds a directory (src)"), "{err}");
+        assert!(tmp.path().join("src/main.rs").exists());
+        let file = tmp.path().join("report.md");
+        std::fs::write(&file, "keep").unwrap();
+        assert!(replace_dir(&file, &[]).is_err());
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "keep");
     }
 }
