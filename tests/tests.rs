@@ -6,4 +6,5 @@ mod cloudwatch;
 mod common;
 mod math;
 mod reference;
+mod robustness;
 mod snapshots;
