@@ -8,7 +8,7 @@
 
 use slo::source::cloudwatch::cache::REVISABLE;
 use slo::source::cloudwatch::plan::{
-    layout, min_calls, plan_calls, requests, Coverage, MetricSpec, Request,
+    layout_with, min_calls, plan_calls, requests, Coverage, MetricSpec, Request,
 };
 use std::collections::BTreeMap;
 
@@ -20,7 +20,7 @@ const T0: i64 = 1_795_392_000; // 2026-11-23T00:00:00Z
 fn run(n: usize, period: i64, now: i64, caches: &mut [BTreeMap<i64, Coverage>]) -> Vec<Request> {
     let mut all = Vec::new();
     for (i, cache) in caches.iter_mut().enumerate().take(n) {
-        let l = layout(period, now - 30 * DAY, now, now, cache, false);
+        let l = layout_with(period, now - 30 * DAY, now, now, cache, false, true);
         let reqs = requests(i, period, &l.fetch, now);
         for r in &reqs {
             let cov = cache.entry(r.period).or_default();

@@ -294,7 +294,10 @@ async fn run_async(cfg: &Config, opts: &LoadOptions) -> Result<(DataSet, Summary
             covered.insert(period, e.coverage.clone());
             s.entries.insert(period, e);
         }
-        s.layout = plan::layout(p, s.start, s.end, now, &covered, opts.offline);
+        // Series read by ratio SLIs only may start their finest period where
+        // pages fill exactly; time slices keep every slice they can.
+        let fit = s.slices.is_empty();
+        s.layout = plan::layout_with(p, s.start, s.end, now, &covered, opts.offline, fit);
     }
 
     check_slices(&series, opts.allow_coarser_slices, now, t)?;

@@ -228,6 +228,38 @@ pub fn layout(
     cached: &BTreeMap<i64, Coverage>,
     offline: bool,
 ) -> Layout {
+    layout_with(p, start, end, now, cached, offline, false)
+}
+
+/// The start, no earlier than `from`, of a span ending at `end` whose points
+/// at period `p` fill GetMetricData pages with whole queries: `100,800 / k`
+/// points for the smallest `k` that fits. Fifteen days of minutes (21,600
+/// points) leave a page room for four queries and 14,400 points unused;
+/// fourteen days (20,160) take five to the last point.
+pub fn page_fitting_start(p: i64, from: i64, end: i64, unit: i64) -> i64 {
+    let pts = (end - from) / p;
+    if pts <= 0 {
+        return from;
+    }
+    let max = MAX_DATAPOINTS as i64;
+    let k = (max + pts - 1) / pts;
+    ceil_to(end - (max / k) * p, unit).max(from)
+}
+
+/// [`layout`], and with `fit_pages` the part served at the series' own period
+/// starts where its queries fill pages exactly ([`page_fitting_start`]); what
+/// that leaves out is served by the next coarser period, as retention would.
+/// For ratio SLIs only: sums stay exact, and the calls come close to the fewest
+/// the API's limits allow.
+pub fn layout_with(
+    p: i64,
+    start: i64,
+    end: i64,
+    now: i64,
+    cached: &BTreeMap<i64, Coverage>,
+    offline: bool,
+    fit_pages: bool,
+) -> Layout {
     let unit = align_unit(p);
     let (s, e) = (floor_to(start, p), ceil_to(end, p));
     let mut out = Layout {
@@ -238,16 +270,21 @@ pub fn layout(
         return out;
     }
     let empty = Coverage::default();
+    let chain = period_chain(p);
     let servable = |period: i64| -> Spans {
         if offline {
             Vec::new()
         } else {
-            vec![(servable_from(period, now, unit), i64::MAX)]
+            let mut from = servable_from(period, now, unit);
+            if fit_pages && period == p && chain.len() > 1 {
+                from = page_fitting_start(p, from, e, unit);
+            }
+            vec![(from, i64::MAX)]
         }
     };
     let mut rest: Spans = vec![(s, e)];
     let mut regions: Vec<(i64, Spans)> = Vec::new();
-    for period in period_chain(p) {
+    for &period in &chain {
         let cov = cached.get(&period).unwrap_or(&empty);
         let take = spans::intersect(&rest, &spans::union(&cov.all(), &servable(period)));
         if !take.is_empty() {
@@ -479,7 +516,7 @@ pub fn plan_metrics(metrics: &[MetricSpec], now: i64) -> (Vec<CallPlan>, Vec<Req
         .iter()
         .enumerate()
         .flat_map(|(i, m)| {
-            let l = layout(m.period, m.start, m.end, now, &none, false);
+            let l = layout_with(m.period, m.start, m.end, now, &none, false, true);
             requests(i, m.period, &l.fetch, now)
         })
         .collect();
@@ -638,16 +675,34 @@ mod tests {
     }
 
     #[test]
+    fn page_fitting_start_fills_pages() {
+        // 15 days minus the margin at 60 s shrinks to 14 days: 20,160 points.
+        let from = servable_from(60, T, 3600);
+        let s = page_fitting_start(60, from, T, 3600);
+        assert_eq!(s, T - 14 * DAY);
+        assert_eq!(MAX_DATAPOINTS as i64 % ((T - s) / 60), 0);
+        // A span that already fits is left alone.
+        assert_eq!(page_fitting_start(60, T - 10 * DAY, T, 3600), T - 10 * DAY);
+        // Only ratio series are fitted: the plain layout serves all CloudWatch keeps.
+        let plain = layout(60, T - 30 * DAY, T, T, &BTreeMap::new(), false);
+        let fitted = layout_with(60, T - 30 * DAY, T, T, &BTreeMap::new(), false, true);
+        assert_eq!(plain.fetch[0].1, vec![(from, T)]);
+        assert_eq!(fitted.fetch[0].1, vec![(T - 14 * DAY, T)]);
+        assert_eq!(fitted.fetch[1].1, vec![(T - 30 * DAY, T - 14 * DAY)]);
+    }
+
+    #[test]
     fn thirty_days_against_the_minimum() {
-        // 60 s over 30 days: 15 days at 60 s (4 queries a page), the rest at 300 s.
-        for (n, want) in [(1, 2), (100, 25 + 5), (1000, 250 + 44)] {
+        // 60 s over 30 days: 14 days at 60 s (20,160 points, 5 queries fill a
+        // page), the rest at 300 s (16 days, 4,608 points, 21 a page).
+        for (n, want) in [(1, 2), (100, 20 + 5), (1000, 200 + 48)] {
             let (calls, reqs) = uniform(n, 60, 30);
             assert_eq!(reqs.len(), 2 * n);
             assert_eq!(calls.len(), want, "n = {n}");
             let min = min_calls(&reqs);
             assert!(calls.len() >= min);
-            // Unsplit queries: each time range at most one call above ceil(n / k).
-            assert!(calls.len() <= min + min / 5 + 2, "{} vs {min}", calls.len());
+            // Unsplit queries: each time range at most one call above the minimum.
+            assert!(calls.len() <= min + 2, "{} vs {min}", calls.len());
             for c in &calls {
                 assert!(c.requests.len() <= MAX_QUERIES && c.datapoints() <= MAX_DATAPOINTS);
             }
