@@ -60,3 +60,23 @@ pub fn close(got: f64, want: f64) {
 pub fn close_opt(got: Option<f64>, want: f64) {
     close(got.expect("a value, not null"), want)
 }
+
+/// xorshift64: deterministic random scenarios without a dependency.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+}

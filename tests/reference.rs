@@ -10,22 +10,6 @@ use slo::series::{DataSet, TimeSeries};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-}
-
 fn points(s: &TimeSeries) -> BTreeMap<i64, f64> {
     s.ts.iter().copied().zip(s.vs.iter().copied()).collect()
 }

@@ -1,20 +1,8 @@
 //! Bad input never panics: slo.yaml and data files mangled at random must give
 //! an error (or a report), never a crash.
 
+use crate::common::Rng;
 use std::path::Path;
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 const PIECES: [&str; 24] = [
     "", " ", ":", "-", "{", "}", "[", "]", "\n", "'", "\"", "%", "0", "-1", "1e400", "NaN", "100%",
@@ -24,15 +12,15 @@ const PIECES: [&str; 24] = [
 /// Replaces, deletes or inserts a few characters, on character boundaries.
 fn mangle(text: &str, rng: &mut Rng) -> String {
     let mut s: Vec<char> = text.chars().collect();
-    for _ in 0..1 + rng.below(4) {
-        let at = rng.below(s.len() + 1);
-        match rng.below(3) {
+    for _ in 0..1 + rng.idx(4) {
+        let at = rng.idx(s.len() + 1);
+        match rng.idx(3) {
             0 if at < s.len() => {
-                let end = (at + 1 + rng.below(8)).min(s.len());
+                let end = (at + 1 + rng.idx(8)).min(s.len());
                 s.drain(at..end);
             }
             _ => {
-                let piece = PIECES[rng.below(PIECES.len())];
+                let piece = PIECES[rng.idx(PIECES.len())];
                 for (k, c) in piece.chars().enumerate() {
                     s.insert((at + k).min(s.len()), c);
                 }
@@ -119,5 +107,15 @@ fn mangled_data_files_never_panic() {
                 std::fs::read_to_string(&path).unwrap()
             ),
         }
+    }
+}
+
+trait Index {
+    fn idx(&mut self, n: usize) -> usize;
+}
+
+impl Index for Rng {
+    fn idx(&mut self, n: usize) -> usize {
+        self.below(n as u64) as usize
     }
 }
