@@ -68,7 +68,11 @@ pub enum Command {
     /// Parse and check slo.yaml; touches no data source.
     Validate,
     /// Pull the series from the configured source into the local cache.
-    Fetch,
+    Fetch {
+        /// `json` prints what was fetched (calls, datapoints, queries) on stdout.
+        #[arg(long, value_enum, default_value_t = FetchFormat::Text)]
+        format: FetchFormat,
+    },
     /// Write deterministic sample data (the bundled sample, or a fleet for benchmarks).
     #[command(hide = true)]
     Generate {
@@ -88,6 +92,14 @@ pub enum Command {
         #[arg(long)]
         dir: PathBuf,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FetchFormat {
+    /// A summary line on stderr.
+    Text,
+    /// The summary as JSON on stdout.
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -479,3 +479,33 @@ fn sums_beyond_exact_range_exit_3() {
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert!(stderr(&out).contains("too large"), "{}", stderr(&out));
 }
+
+/// `slo fetch` takes the shared options, `--format json` included.
+#[test]
+fn fetch_on_files_reads_and_reports_as_json() {
+    let dir = project(
+        CONFIG,
+        "a.csv",
+        "timestamp,metric,value\n2026-11-01T00:10:00Z,requests,1\n",
+    );
+    let out = slo()
+        .arg("fetch")
+        .arg("--config")
+        .arg(dir.path().join("slo.yaml"))
+        .args(["--format", "json", "--as-of", "2026-11-01T01:00:00Z"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["source"], "files");
+    assert_eq!(v["points"], 1);
+    assert_eq!(v["calls"], 0);
+    let bad = project(CONFIG, "a.csv", "timestamp,metric,value\nx,requests,1\n");
+    let out = slo()
+        .arg("fetch")
+        .arg("--config")
+        .arg(bad.path().join("slo.yaml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+}

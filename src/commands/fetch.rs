@@ -1,24 +1,30 @@
 //! `slo fetch`: fills the local cache from the configured source.
 
-use crate::cli::Common;
+use crate::cli::{Common, FetchFormat};
 use crate::error::{exit, Result};
 use crate::model::Source;
 
-pub fn run(c: &Common) -> Result<u8> {
+pub fn run(c: &Common, format: FetchFormat) -> Result<u8> {
     let cfg = crate::config::load(&c.config)?;
-    match &cfg.source {
+    let summary = match &cfg.source {
         Source::Files { path } => {
             // Files are their own cache: check that they read, and say so.
             let data = crate::source::load(&cfg, &super::load_options(c, &cfg, None))?;
-            if !c.quiet {
-                let points: usize = data.values().map(|s| s.len()).sum();
+            let points: usize = data.values().map(|s| s.len()).sum();
+            if !c.quiet && format == FetchFormat::Text {
                 eprintln!(
                     "source is files ({}): nothing to fetch; {} series, {points} points read",
                     path.display(),
                     data.len()
                 );
             }
-            Ok(exit::OK)
+            serde_json::json!({
+                "source": "files",
+                "path": path,
+                "series": data.len(),
+                "points": points,
+                "calls": 0,
+            })
         }
         Source::CloudWatch { .. } => {
             // The range of T: --as-of, slo.yaml's as_of, or now.
@@ -26,8 +32,22 @@ pub fn run(c: &Common) -> Result<u8> {
                 Some(s) => Some(super::parse_as_of(s)?),
                 None => None,
             };
-            crate::source::cloudwatch::fetch(&cfg, &super::load_options(c, &cfg, pinned))?;
-            Ok(exit::OK)
+            let s = crate::source::cloudwatch::fetch(&cfg, &super::load_options(c, &cfg, pinned))?;
+            serde_json::json!({
+                "source": "cloudwatch",
+                "calls": s.calls,
+                "planned_calls": s.planned_calls,
+                "datapoints": s.datapoints,
+                "queries": s.queries,
+                "series": s.series,
+                "cache_dir": s.cache_dir,
+            })
         }
+    };
+    if format == FetchFormat::Json {
+        let mut out = serde_json::to_vec_pretty(&summary).unwrap_or_default();
+        out.push(b'\n');
+        crate::report::output::stdout(&out)?;
     }
+    Ok(exit::OK)
 }

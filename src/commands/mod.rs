@@ -23,7 +23,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         } => report::run(c, format, chart_format),
         Command::Check { format, fail_on } => check::run(c, format, &fail_on),
         Command::Validate => validate::run(c),
-        Command::Fetch => fetch::run(c),
+        Command::Fetch { format } => fetch::run(c, format),
         Command::Generate {
             services,
             days,
