@@ -355,14 +355,10 @@ fn random_scenarios_agree_with_a_naive_implementation() {
             (259_200, 21_600, 1.0),
         ]) {
             let scale = |l: i64| {
-                if w == 2_592_000 {
-                    l
-                } else {
-                    ((l as i128 * w as i128 + (2_592_000 * period as i128) - 1)
-                        / (2_592_000 * period as i128))
-                        .max(1) as i64
-                        * period
-                }
+                ((l as i128 * w as i128 + (2_592_000 * period as i128) - 1)
+                    / (2_592_000 * period as i128))
+                    .max(1) as i64
+                    * period
             };
             let (bl, bs) = (burn(scale(long)), burn(scale(short)));
             assert_eq!(slo::duration::Dur(scale(long)).to_string(), a.long, "{ctx}");

@@ -80,13 +80,15 @@ pub fn scale(lookback: Dur, w: i64, period: i64) -> Dur {
     Dur((periods * period as i128) as i64)
 }
 
-/// The alerts of an SLO: the defaults scaled to its window `w` (unless `w` is 30
-/// days), or the ones written in slo.yaml, as written.
+/// The alerts of an SLO: the defaults scaled to its window `w` and rounded up to
+/// whole periods (for 30 days the factor is 1, and only the rounding can act:
+/// with hourly metrics the 5m short window becomes 1h rather than a window that
+/// can hold no point), or the ones written in slo.yaml, as written.
 pub fn alert_windows(rules: &[AlertRule], custom: bool, w: i64, period: i64) -> Vec<AlertRule> {
     rules
         .iter()
         .map(|r| {
-            if custom || w == THIRTY_DAYS {
+            if custom {
                 r.clone()
             } else {
                 let (long, short) = (scale(r.long, w, period), scale(r.short, w, period));
@@ -122,6 +124,31 @@ mod tests {
         let day = 86_400;
         assert_eq!(scale(Dur(300), day, 60), Dur(60)); // 10 s -> one period
         assert_eq!(scale(Dur(300), day, 300), Dur(300));
+    }
+
+    #[test]
+    fn thirty_days_rounds_to_whole_periods_only() {
+        let rule = |l: i64, s: i64| AlertRule {
+            severity: "page".into(),
+            long: Dur(l),
+            short: Dur(s),
+            long_text: String::new(),
+            short_text: String::new(),
+            burn_rate: crate::exact::Exact::parse("14.4").unwrap(),
+        };
+        let a = alert_windows(&[rule(3_600, 300)], false, THIRTY_DAYS, 60);
+        assert_eq!(
+            (a[0].long_text.as_str(), a[0].short_text.as_str()),
+            ("1h", "5m")
+        );
+        let a = alert_windows(&[rule(3_600, 300)], false, THIRTY_DAYS, 3_600);
+        assert_eq!(
+            (a[0].long_text.as_str(), a[0].short_text.as_str()),
+            ("1h", "1h")
+        );
+        // Written in slo.yaml: as written, whatever the period.
+        let a = alert_windows(&[rule(3_600, 300)], true, THIRTY_DAYS, 3_600);
+        assert_eq!(a[0].short, Dur(300));
     }
 
     #[test]
