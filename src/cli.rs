@@ -43,6 +43,12 @@ pub struct Common {
     /// period by coarser slices (by default that is an error).
     #[arg(long, global = true)]
     pub allow_coarser_slices: bool,
+    /// How far back the history series (charts, JSON `series`) reaches.
+    #[arg(long, global = true, default_value = "7d", value_name = "DURATION")]
+    pub series_range: String,
+    /// The step of the history series: the SLI of the window ending at each step.
+    #[arg(long, global = true, default_value = "1h", value_name = "DURATION")]
+    pub series_step: String,
 }
 
 #[derive(Debug, Subcommand)]

@@ -509,3 +509,36 @@ fn fetch_on_files_reads_and_reports_as_json() {
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
 }
+
+#[test]
+fn series_range_and_step_shape_the_history() {
+    let dir = project(
+        CONFIG,
+        "a.csv",
+        "timestamp,metric,value\n2026-11-01T00:10:00Z,requests,1\n",
+    );
+    let out = report(
+        dir.path(),
+        &[
+            "--format",
+            "json",
+            "--series-range",
+            "1d",
+            "--series-step",
+            "6h",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let series = v["slos"][0]["series"].as_array().unwrap();
+    assert_eq!(series.len(), 5);
+    assert_eq!(series[0]["t"], "2026-10-31T01:00:00Z");
+    assert_eq!(series[4]["t"], "2026-11-01T01:00:00Z");
+    let out = report(dir.path(), &["--series-range", "1h", "--series-step", "1d"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--series-step 1d is longer"),
+        "{}",
+        stderr(&out)
+    );
+}

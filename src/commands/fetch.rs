@@ -9,7 +9,7 @@ pub fn run(c: &Common, format: FetchFormat) -> Result<u8> {
     let summary = match &cfg.source {
         Source::Files { path } => {
             // Files are their own cache: check that they read, and say so.
-            let data = crate::source::load(&cfg, &super::load_options(c, &cfg, None))?;
+            let data = crate::source::load(&cfg, &super::load_options(c, &cfg, None)?)?;
             let points: usize = data.values().map(|s| s.len()).sum();
             if !c.quiet && format == FetchFormat::Text {
                 eprintln!(
@@ -32,7 +32,7 @@ pub fn run(c: &Common, format: FetchFormat) -> Result<u8> {
                 Some(s) => Some(super::parse_as_of(s)?),
                 None => None,
             };
-            let s = crate::source::cloudwatch::fetch(&cfg, &super::load_options(c, &cfg, pinned))?;
+            let s = crate::source::cloudwatch::fetch(&cfg, &super::load_options(c, &cfg, pinned)?)?;
             serde_json::json!({
                 "source": "cloudwatch",
                 "calls": s.calls,

@@ -37,20 +37,44 @@ pub fn run(cli: Cli) -> Result<u8> {
     }
 }
 
-/// The history series of a report: the windows ending at each hour of the last 7 days.
-const SERIES_RANGE: i64 = 7 * 86_400;
+/// The history series: `(range, step)` in seconds, from `--series-range` and
+/// `--series-step` (default: the windows ending at each hour of the last 7 days).
+fn series(c: &Common) -> Result<(i64, i64)> {
+    let parse = |flag: &str, v: &str| {
+        crate::duration::Dur::parse(v)
+            .map(|d| d.secs())
+            .map_err(|e| Error::Usage(format!("--{flag}: {e}")))
+    };
+    let (range, step) = (
+        parse("series-range", &c.series_range)?,
+        parse("series-step", &c.series_step)?,
+    );
+    if step > range {
+        return Err(Error::Usage(format!(
+            "--series-step {} is longer than --series-range {}",
+            c.series_step, c.series_range
+        )));
+    }
+    if range / step > 10_000 {
+        return Err(Error::Usage(format!(
+            "--series-range {} / --series-step {} is more than 10,000 points",
+            c.series_range, c.series_step
+        )));
+    }
+    Ok((range, step))
+}
 
 /// What the source needs: the options, and T as known before the data (a
 /// pinned time, or now) for sources that fetch a range.
-fn load_options(c: &Common, cfg: &Config, pinned: Option<(i64, bool)>) -> LoadOptions {
-    LoadOptions {
+fn load_options(c: &Common, cfg: &Config, pinned: Option<(i64, bool)>) -> Result<LoadOptions> {
+    Ok(LoadOptions {
         offline: c.offline,
         quiet: c.quiet,
         cache_dir: c.cache_dir.clone(),
         as_of: Some(settle_as_of(cfg, pinned, &DataSet::new()).0),
-        series_range: SERIES_RANGE,
+        series_range: series(c)?.0,
         allow_coarser_slices: c.allow_coarser_slices,
-    }
+    })
 }
 
 /// slo.yaml, the data and the evaluation: what `report` and `check` share.
@@ -61,7 +85,8 @@ pub fn evaluate(c: &Common) -> Result<(Config, Report)> {
         Some(s) => Some(parse_as_of(s)?),
         None => None,
     };
-    let data = source::load(&cfg, &load_options(c, &cfg, pinned))?;
+    let (series_range, series_step) = series(c)?;
+    let data = source::load(&cfg, &load_options(c, &cfg, pinned)?)?;
     let (as_of, requested) = settle_as_of(&cfg, pinned, &data);
     let report = compute::evaluate(
         &cfg,
@@ -69,8 +94,8 @@ pub fn evaluate(c: &Common) -> Result<(Config, Report)> {
         &EvalOptions {
             as_of,
             as_of_requested: requested,
-            series_range: SERIES_RANGE,
-            series_step: 3_600,
+            series_range,
+            series_step,
         },
     )?;
     Ok((cfg, report))
