@@ -542,3 +542,22 @@ fn series_range_and_step_shape_the_history() {
         stderr(&out)
     );
 }
+
+/// The bundled sample is what the generator in the repository writes, byte for byte.
+#[test]
+fn the_bundled_sample_is_reproducible() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = slo()
+        .arg("generate")
+        .arg("--dir")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let made = std::fs::read(dir.path().join("alb.parquet")).unwrap();
+    let kept = std::fs::read(repo().join("examples/data/alb.parquet")).unwrap();
+    assert!(
+        made == kept,
+        "examples/data/alb.parquet differs from `slo generate`"
+    );
+}
