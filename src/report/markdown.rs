@@ -180,10 +180,26 @@ impl Markdown {
 
 /// Counts without noise: integers as integers, others with three decimals.
 fn num(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
+    let text = if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{v:.0}")
     } else {
         format!("{v:.3}")
+    };
+    // Thousands separators in the integer part: 676,962,762.
+    let (sign, rest) = text.split_at(if text.starts_with('-') { 1 } else { 0 });
+    let (int, frac) = rest
+        .split_once('.')
+        .map_or((rest, None), |(i, f)| (i, Some(f)));
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    match frac {
+        Some(f) => format!("{sign}{grouped}.{f}"),
+        None => format!("{sign}{grouped}"),
     }
 }
 
@@ -196,5 +212,9 @@ mod tests {
         assert_eq!(cell("a|b\nc"), "a\\|b c");
         assert_eq!(cell("<script>"), "&lt;script&gt;");
         assert_eq!(anchor("Error rate (1d)"), "error-rate-1d");
+        assert_eq!(num(676_962_762.0), "676,962,762");
+        assert_eq!(num(677_292.093), "677,292.093");
+        assert_eq!(num(-1234.0), "-1,234");
+        assert_eq!(num(12.0), "12");
     }
 }
