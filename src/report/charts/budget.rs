@@ -94,29 +94,17 @@ impl Chart for BudgetChart<'_> {
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<Frame, ChartError> {
         let SloChart {
-            report,
             slo: s,
             warning_below,
+            ..
         } = self.0;
         root.fill(&style::WHITE)?;
         let (head, body) = root.split_vertically(HEADER);
         let ax = budget_axes(s, warning_below);
-        style::title(
+        self.0.header(
             &head,
-            &format!(
-                "{} — error budget left, last {}",
-                s.name,
-                style::span_label(s)
-            ),
-            &format!(
-                "{} · objective {} over a {} window · {} left now · as of {}",
-                report.service,
-                fmt::pct(s.objective, 4),
-                s.window,
-                fmt::budget_left(s),
-                style::as_of_label(&report.as_of)
-            ),
-            Some(s.status),
+            &format!("error budget left, last {}", style::span_label(s)),
+            &format!("{} left now", fmt::budget_left(s)),
         )?;
         let warn = warning_below.is_finite();
         let mut items = vec![(

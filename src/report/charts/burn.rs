@@ -53,27 +53,16 @@ impl Chart for BurnChart<'_> {
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<Frame, ChartError> {
-        let SloChart { report, slo: s, .. } = self.0;
+        let SloChart { slo: s, .. } = self.0;
         root.fill(&style::WHITE)?;
         let (head, body) = root.split_vertically(HEADER);
         let firing = fmt::firing(s);
-        style::title(
-            &head,
-            &format!("{} — burn rates", s.name),
-            &format!(
-                "{} · objective {} over a {} window · {} · as of {}",
-                report.service,
-                fmt::pct(s.objective, 4),
-                s.window,
-                if firing.is_empty() {
-                    "no alert firing".to_string()
-                } else {
-                    format!("firing: {firing}")
-                },
-                style::as_of_label(&report.as_of)
-            ),
-            Some(s.status),
-        )?;
+        let now = if firing.is_empty() {
+            "no alert firing".to_string()
+        } else {
+            format!("firing: {firing}")
+        };
+        self.0.header(&head, "burn rates", &now)?;
         let hot = highlighted_lookbacks(s);
         let mut items = vec![(Swatch::Bar(DATA), "burn rate over the lookback".to_string())];
         if !hot.is_empty() {

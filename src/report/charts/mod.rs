@@ -223,6 +223,32 @@ pub(crate) struct SloChart<'a> {
     pub warning_below: f64,
 }
 
+impl SloChart<'_> {
+    /// The title block every full-size chart of an SLO opens with: `{name} —
+    /// {what}`, then service, objective, window, what it shows now and the
+    /// as-of time, with the status badge.
+    pub(crate) fn header<DB: DrawingBackend>(
+        &self,
+        head: &DrawingArea<DB, Shift>,
+        what: &str,
+        now: &str,
+    ) -> Result<(), ChartError> {
+        let s = self.slo;
+        style::title(
+            head,
+            &format!("{} — {what}", s.name),
+            &format!(
+                "{} · objective {} over a {} window · {now} · as of {}",
+                self.report.service,
+                crate::report::fmt::pct(s.objective, 4),
+                s.window,
+                style::as_of_label(&self.report.as_of)
+            ),
+            Some(s.status),
+        )
+    }
+}
+
 /// Why a chart could not be drawn (a drawing-backend error, as text).
 #[derive(Debug, Clone)]
 pub struct ChartError(pub String);

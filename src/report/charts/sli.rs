@@ -79,21 +79,13 @@ impl Chart for SliChart<'_> {
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<Frame, ChartError> {
-        let SloChart { report, slo: s, .. } = self.0;
+        let SloChart { slo: s, .. } = self.0;
         root.fill(&style::WHITE)?;
         let (head, body) = root.split_vertically(HEADER);
-        style::title(
+        self.0.header(
             &head,
-            &format!("{} — SLI, last {}", s.name, style::span_label(s)),
-            &format!(
-                "{} · objective {} over a {} window · SLI now {} · as of {}",
-                report.service,
-                fmt::pct(s.objective, 4),
-                s.window,
-                fmt::sli(s),
-                style::as_of_label(&report.as_of)
-            ),
-            Some(s.status),
+            &format!("SLI, last {}", style::span_label(s)),
+            &format!("SLI now {}", fmt::sli(s)),
         )?;
         style::legend(
             &head,
