@@ -128,15 +128,25 @@ fn project(config: &str, file: &str, content: &str) -> tempfile::TempDir {
     dir
 }
 
-fn report(dir: &Path, extra: &[&str]) -> std::process::Output {
+/// One CSV point of `requests`: enough for a project that reads.
+const ONE_POINT: &str = "timestamp,metric,value\n2026-11-01T00:10:00Z,requests,1\n";
+
+/// `slo COMMAND --config DIR/slo.yaml ARGS…`
+fn run_in(dir: &Path, command: &str, args: &[&str]) -> std::process::Output {
     slo()
-        .arg("report")
+        .arg(command)
         .arg("--config")
         .arg(dir.join("slo.yaml"))
-        .args(["--as-of", "2026-11-01T01:00:00Z"])
-        .args(extra)
+        .args(args)
         .output()
         .unwrap()
+}
+
+/// `slo report` at 2026-11-01T01:00:00Z.
+fn report(dir: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["--as-of", "2026-11-01T01:00:00Z"];
+    args.extend_from_slice(extra);
+    run_in(dir, "report", &args)
 }
 
 fn cli_json(ids: &[(&str, &[&str], &str)]) -> String {
@@ -248,16 +258,8 @@ fn a_missing_data_directory_exits_3() {
 
 #[test]
 fn duplicates_across_files_name_both_files() {
-    let dir = project(
-        CONFIG,
-        "a.csv",
-        "timestamp,metric,value\n2026-11-01T00:10:00Z,requests,1\n",
-    );
-    std::fs::write(
-        dir.path().join("data/b.csv"),
-        "timestamp,metric,value\n2026-11-01T00:10:00Z,requests,1\n",
-    )
-    .unwrap();
+    let dir = project(CONFIG, "a.csv", ONE_POINT);
+    std::fs::write(dir.path().join("data/b.csv"), ONE_POINT).unwrap();
     let out = report(dir.path(), &[]);
     assert_eq!(out.status.code(), Some(3));
     let err = stderr(&out);
@@ -287,18 +289,12 @@ fn json_csv_and_status_warnings() {
 
 #[test]
 fn as_of_inside_a_period_is_floored_and_said() {
-    let dir = project(
-        CONFIG,
-        "a.csv",
-        "timestamp,metric,value\n2026-11-01T00:10:00Z,requests,1\n",
+    let dir = project(CONFIG, "a.csv", ONE_POINT);
+    let out = run_in(
+        dir.path(),
+        "report",
+        &["--as-of", "2026-11-01T01:00:30+00:00", "--format", "json"],
     );
-    let out = slo()
-        .arg("report")
-        .arg("--config")
-        .arg(dir.path().join("slo.yaml"))
-        .args(["--as-of", "2026-11-01T01:00:30+00:00", "--format", "json"])
-        .output()
-        .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["as_of"], "2026-11-01T01:00:00Z");
@@ -483,18 +479,12 @@ fn sums_beyond_exact_range_exit_3() {
 /// `slo fetch` takes the shared options, `--format json` included.
 #[test]
 fn fetch_on_files_reads_and_reports_as_json() {
-    let dir = project(
-        CONFIG,
-        "a.csv",
-        "timestamp,metric,value\n2026-11-01T00:10:00Z,requests,1\n",
+    let dir = project(CONFIG, "a.csv", ONE_POINT);
+    let out = run_in(
+        dir.path(),
+        "fetch",
+        &["--format", "json", "--as-of", "2026-11-01T01:00:00Z"],
     );
-    let out = slo()
-        .arg("fetch")
-        .arg("--config")
-        .arg(dir.path().join("slo.yaml"))
-        .args(["--format", "json", "--as-of", "2026-11-01T01:00:00Z"])
-        .output()
-        .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["source"], "files");
@@ -512,11 +502,7 @@ fn fetch_on_files_reads_and_reports_as_json() {
 
 #[test]
 fn series_range_and_step_shape_the_history() {
-    let dir = project(
-        CONFIG,
-        "a.csv",
-        "timestamp,metric,value\n2026-11-01T00:10:00Z,requests,1\n",
-    );
+    let dir = project(CONFIG, "a.csv", ONE_POINT);
     let out = report(
         dir.path(),
         &[
