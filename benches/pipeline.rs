@@ -32,7 +32,7 @@ fn fleet(slos: usize, days: i64, format: &str) -> PathBuf {
     let services = slos.div_ceil(4);
     let dir = data_dir().join(format!("{format}-{services}x{days}d"));
     if !dir.join("slo.yaml").exists() {
-        slo::generate::write(&dir, services, days, END, format).expect("generate");
+        slo::generate::write(&dir, services, days, END, format, true).expect("generate");
     }
     let full = std::fs::read_to_string(dir.join("slo.yaml")).expect("slo.yaml");
     let (head, list) = full.split_once("slos:\n").expect("slos");
@@ -106,13 +106,15 @@ fn run(slos: usize, days: i64, with_json: bool) -> Row {
     let cfg_path = fleet(slos, days, "parquet");
     let cfg = slo::config::load(&cfg_path).expect("config");
     let opts = slo::source::LoadOptions::default();
-    let (load_parquet, data) = best(3, || slo::source::load(&cfg, &opts).expect("load"));
+    let (load_parquet, data) = best(3, || slo::source::load(&cfg, &opts).expect("load").data);
     let points: usize = data.values().map(|s| s.len()).sum();
     let load_json = with_json.then(|| {
         let json_cfg_path = fleet(slos, days, "json");
         let json_cfg = slo::config::load(&json_cfg_path).expect("config");
         let bytes = dir_bytes(json_cfg_path.parent().expect("dir"), "json");
-        let (t, d) = best(2, || slo::source::load(&json_cfg, &opts).expect("load"));
+        let (t, d) = best(2, || {
+            slo::source::load(&json_cfg, &opts).expect("load").data
+        });
         assert_eq!(d, data, "JSON and Parquet hold the same series");
         (t, bytes)
     });

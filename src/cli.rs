@@ -16,39 +16,110 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
     #[command(flatten)]
-    pub common: Common,
+    pub global: Global,
 }
 
+/// Options every command takes, before or after its name.
 #[derive(Debug, Args, Clone)]
-pub struct Common {
+pub struct Global {
     /// The SLO definitions.
     #[arg(long, global = true, default_value = "slo.yaml", value_name = "PATH")]
     pub config: PathBuf,
-    /// Pins the evaluation time T (RFC 3339); floored to the largest period.
-    #[arg(long, global = true, value_name = "RFC3339")]
-    pub as_of: Option<String>,
-    /// Writes report.md, report.json and the charts into this directory.
-    #[arg(long, global = true, value_name = "DIR")]
-    pub out: Option<PathBuf>,
     /// No progress bars or summaries on stderr (warnings and errors still show).
     #[arg(long, short, global = true)]
     pub quiet: bool,
+}
+
+/// Where the data comes from and which range is read: `fetch`, `report`, `check`.
+#[derive(Debug, Args, Clone)]
+pub struct SourceArgs {
+    /// Pins the evaluation time T (RFC 3339); floored to the largest period.
+    #[arg(long, value_name = "RFC3339")]
+    pub as_of: Option<String>,
     /// Where fetched series are cached [default: .slo-cache/ beside slo.yaml].
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
-    /// Use the cache only; make no calls to the data source.
-    #[arg(long, global = true)]
-    pub offline: bool,
     /// Time-slice SLOs may judge data older than CloudWatch keeps at their
     /// period by coarser slices (by default that is an error).
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub allow_coarser_slices: bool,
     /// How far back the history series (charts, JSON `series`) reaches.
-    #[arg(long, global = true, default_value = "7d", value_name = "DURATION")]
+    #[arg(long, default_value = "7d", value_name = "DURATION")]
     pub series_range: String,
+}
+
+/// What `report` and `check` share: the source, the cache, the history series
+/// and the report folder.
+#[derive(Debug, Args, Clone)]
+pub struct EvalArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Use the cache only; make no calls to the data source.
+    #[arg(long)]
+    pub offline: bool,
     /// The step of the history series: the SLI of the window ending at each step.
-    #[arg(long, global = true, default_value = "1h", value_name = "DURATION")]
+    #[arg(long, default_value = "1h", value_name = "DURATION")]
     pub series_step: String,
+    /// Writes report.md, report.json and the charts into this directory
+    /// (only the files slo wrote there before are replaced).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Image format of the charts that --out writes.
+    #[arg(long, value_enum, default_value_t = ChartFormat::Png)]
+    pub chart_format: ChartFormat,
+}
+
+/// Every option of a command, as the commands read them.
+#[derive(Debug, Clone)]
+pub struct Common {
+    pub config: PathBuf,
+    pub quiet: bool,
+    pub as_of: Option<String>,
+    pub out: Option<PathBuf>,
+    pub chart_format: ChartFormat,
+    pub cache_dir: Option<PathBuf>,
+    pub offline: bool,
+    pub allow_coarser_slices: bool,
+    pub series_range: String,
+    pub series_step: String,
+}
+
+impl Common {
+    /// The options of a command that reads no data (`validate`).
+    pub fn new(g: &Global) -> Common {
+        Common {
+            config: g.config.clone(),
+            quiet: g.quiet,
+            as_of: None,
+            out: None,
+            chart_format: ChartFormat::Png,
+            cache_dir: None,
+            offline: false,
+            allow_coarser_slices: false,
+            series_range: "7d".into(),
+            series_step: "1h".into(),
+        }
+    }
+
+    pub fn with_source(g: &Global, s: &SourceArgs) -> Common {
+        Common {
+            as_of: s.as_of.clone(),
+            cache_dir: s.cache_dir.clone(),
+            allow_coarser_slices: s.allow_coarser_slices,
+            series_range: s.series_range.clone(),
+            ..Common::new(g)
+        }
+    }
+
+    pub fn with_eval(g: &Global, e: &EvalArgs) -> Common {
+        Common {
+            offline: e.offline,
+            series_step: e.series_step.clone(),
+            out: e.out.clone(),
+            chart_format: e.chart_format,
+            ..Common::with_source(g, &e.source)
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -58,18 +129,24 @@ pub enum Command {
         /// Output format on stdout.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
-        /// Image format of the charts that --out writes.
-        #[arg(long, value_enum, default_value_t = ChartFormat::Png)]
-        chart_format: ChartFormat,
+        #[command(flatten)]
+        eval: EvalArgs,
     },
     /// The CI gate: exit 1 when an SLO fails a --fail-on condition.
     Check {
         /// Output format on stdout: a line per SLO, or the JSON report with a verdict.
         #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
         format: CheckFormat,
-        /// Comma list of breached, warning, no-data, alert, alert:SEVERITY.
-        #[arg(long, default_value = "breached,alert", value_name = "LIST")]
+        /// Comma list of breached, warning (warning or worse), no-data,
+        /// missing-data (a metric with no point at all), alert, alert:SEVERITY.
+        #[arg(
+            long,
+            default_value = "breached,alert,missing-data",
+            value_name = "LIST"
+        )]
         fail_on: String,
+        #[command(flatten)]
+        eval: EvalArgs,
     },
     /// Parse and check slo.yaml; touches no data source.
     Validate,
@@ -78,6 +155,8 @@ pub enum Command {
         /// `json` prints what was fetched (calls, datapoints, queries) on stdout.
         #[arg(long, value_enum, default_value_t = FetchFormat::Text)]
         format: FetchFormat,
+        #[command(flatten)]
+        source: SourceArgs,
     },
     /// Write deterministic sample data (the bundled sample, or a fleet for benchmarks).
     #[command(hide = true)]
@@ -97,6 +176,9 @@ pub enum Command {
         /// The output directory.
         #[arg(long)]
         dir: PathBuf,
+        /// Replace files that are already there.
+        #[arg(long)]
+        force: bool,
     },
 }
 

@@ -26,9 +26,17 @@ impl Dur {
             return Err("empty duration; write e.g. 30d, 6h, 5m".into());
         };
         let Some(&(_, mult)) = UNITS.iter().find(|(u, _)| *u == unit) else {
-            return Err(format!(
-                "`{text}` has no unit; write a whole number followed by s, m, h, d or w (e.g. 30d)"
-            ));
+            let lower = unit.to_ascii_lowercase();
+            return Err(if unit.is_ascii_digit() {
+                format!("`{text}` has no unit; write a whole number followed by s, m, h, d or w (e.g. 30d)")
+            } else if UNITS.iter().any(|(u, _)| *u == lower) {
+                format!(
+                    "`{text}`: units are lowercase; write `{}{lower}`",
+                    &t[..t.len() - unit.len_utf8()]
+                )
+            } else {
+                format!("`{text}`: `{unit}` is not a unit; write a whole number followed by s, m, h, d or w (e.g. 30d)")
+            });
         };
         let digits = &t[..t.len() - 1];
         let n: i64 = digits
@@ -78,6 +86,13 @@ mod tests {
         assert!(Dur::parse("-5m").is_err());
         assert!(Dur::parse("1.5h").is_err());
         assert!(Dur::parse("99999999999999w").is_err());
+        assert_eq!(
+            Dur::parse("30D").unwrap_err(),
+            "`30D`: units are lowercase; write `30d`"
+        );
+        assert!(Dur::parse("30").unwrap_err().contains("has no unit"));
+        assert!(Dur::parse("30x").unwrap_err().contains("`x` is not a unit"));
+        assert!(Dur::parse("30é").unwrap_err().contains("`é` is not a unit"));
     }
 
     #[test]

@@ -133,7 +133,14 @@ fn columns(d: &ServiceData) -> [Vec<Option<f64>>; 5] {
 }
 
 /// Writes the sample (`services == 0`) or a fleet into `dir`.
-pub fn write(dir: &Path, services: usize, days: i64, end: &str, format: &str) -> Result<()> {
+pub fn write(
+    dir: &Path,
+    services: usize,
+    days: i64,
+    end: &str,
+    format: &str,
+    force: bool,
+) -> Result<()> {
     let end = crate::config::parse_time(end)
         .map_err(Error::Usage)?
         .timestamp();
@@ -142,6 +149,22 @@ pub fn write(dir: &Path, services: usize, days: i64, end: &str, format: &str) ->
         return Err(Error::Usage("--days must be positive".into()));
     }
     std::fs::create_dir_all(dir).map_err(|e| Error::Output(format!("{}: {e}", dir.display())))?;
+    if !force {
+        let mut names: Vec<String> = if services == 0 {
+            vec![format!("alb.{format}")]
+        } else {
+            (0..services).map(|i| format!("s{i}.{format}")).collect()
+        };
+        if services > 0 {
+            names.push("slo.yaml".into());
+        }
+        if let Some(n) = names.iter().find(|n| dir.join(n).exists()) {
+            return Err(Error::Usage(format!(
+                "--dir {}: {n} is already there; pass --force to replace it, or choose another --dir",
+                dir.display()
+            )));
+        }
+    }
     let list: Vec<(u64, String)> = if services == 0 {
         vec![(0, String::new())]
     } else {

@@ -14,13 +14,17 @@ pub mod config;
 pub mod duration;
 pub mod error;
 pub mod exact;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod generate;
 pub mod model;
 pub mod report;
 pub mod series;
 pub mod source;
+pub mod text;
 
 /// A warning on stderr: something the user should know that does not stop the run.
+/// Control characters in `msg` (from names, files, CloudWatch) are escaped.
 pub fn warn(msg: &str) {
-    eprintln!("warning: {msg}");
+    eprintln!("warning: {}", text::escape(msg, true));
 }

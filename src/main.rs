@@ -9,7 +9,7 @@ fn main() -> ExitCode {
     match slo::commands::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", slo::text::escape(&e.to_string(), true));
             ExitCode::from(e.exit_code())
         }
     }

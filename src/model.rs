@@ -52,6 +52,9 @@ pub struct Metric {
     /// Seconds; for an expression, the largest period of its operands.
     pub period: i64,
     pub kind: MetricKind,
+    /// `allow_empty: true`: a series that may legitimately hold no point
+    /// (no `missing-data` failure, no warning).
+    pub allow_empty: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -4,21 +4,21 @@
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
-fn slo() -> Command {
+pub fn slo() -> Command {
     let mut c = Command::cargo_bin("slo").unwrap();
     c.env_remove("GITHUB_STEP_SUMMARY").env("NO_COLOR", "1");
     c
 }
 
-fn repo() -> PathBuf {
+pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn stderr(out: &std::process::Output) -> String {
+pub fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).to_string()
 }
 
-fn stdout(out: &std::process::Output) -> String {
+pub fn stdout(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).to_string()
 }
 
@@ -109,7 +109,7 @@ fn bad_flags_exit_2() {
     assert!(stderr(&out).contains("`explodes` is not a condition"));
 }
 
-const CONFIG: &str = "version: 1
+pub const CONFIG: &str = "version: 1
 service: fixture
 source: { type: files, path: data }
 metrics:
@@ -120,7 +120,7 @@ slos:
 ";
 
 /// A temporary project: slo.yaml and one data file.
-fn project(config: &str, file: &str, content: &str) -> tempfile::TempDir {
+pub fn project(config: &str, file: &str, content: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("slo.yaml"), config).unwrap();
     std::fs::create_dir(dir.path().join("data")).unwrap();
@@ -132,7 +132,7 @@ fn project(config: &str, file: &str, content: &str) -> tempfile::TempDir {
 const ONE_POINT: &str = "timestamp,metric,value\n2026-11-01T00:10:00Z,requests,1\n";
 
 /// `slo COMMAND --config DIR/slo.yaml ARGS…`
-fn run_in(dir: &Path, command: &str, args: &[&str]) -> std::process::Output {
+pub fn run_in(dir: &Path, command: &str, args: &[&str]) -> std::process::Output {
     slo()
         .arg(command)
         .arg("--config")
@@ -143,7 +143,7 @@ fn run_in(dir: &Path, command: &str, args: &[&str]) -> std::process::Output {
 }
 
 /// `slo report` at 2026-11-01T01:00:00Z.
-fn report(dir: &Path, extra: &[&str]) -> std::process::Output {
+pub fn report(dir: &Path, extra: &[&str]) -> std::process::Output {
     let mut args = vec!["--as-of", "2026-11-01T01:00:00Z"];
     args.extend_from_slice(extra);
     run_in(dir, "report", &args)
@@ -301,7 +301,7 @@ fn as_of_inside_a_period_is_floored_and_said() {
     assert_eq!(v["as_of_requested"], "2026-11-01T01:00:30Z");
 }
 
-const CHECK_CONFIG: &str = "version: 1
+pub const CHECK_CONFIG: &str = "version: 1
 service: fixture
 source: { type: files, path: data }
 metrics:
@@ -312,7 +312,7 @@ slos:
   - { name: broken, objective: 99.9%, window: 1h, sli: { bad: errors_5xx, total: requests } }
 ";
 
-fn check(dir: &Path, extra: &[&str], summary: Option<&Path>) -> std::process::Output {
+pub fn check(dir: &Path, extra: &[&str], summary: Option<&Path>) -> std::process::Output {
     let mut c = slo();
     if let Some(s) = summary {
         c.env("GITHUB_STEP_SUMMARY", s);
@@ -351,9 +351,12 @@ fn check_fails_on_breach_and_passes_otherwise() {
     assert!(md.starts_with("earlier step\n"), "appended, not replaced");
     assert!(md.contains("| [broken](#broken)"), "{md}");
 
-    // Only warnings fail: `broken` is breached, not warning → pass.
+    // `warning` means warning or worse: a breached SLO fails it too.
     let out = check(dir.path(), &["--fail-on", "warning"], None);
-    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stdout(&out).contains("FAIL  broken"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("[warning]"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("pass  fine"), "{}", stdout(&out));
     // A severity that does not fire passes.
     let out = check(dir.path(), &["--fail-on", "alert:ticket"], None);
     assert_eq!(
@@ -362,8 +365,15 @@ fn check_fails_on_breach_and_passes_otherwise() {
         "the ticket alert fires too: {}",
         stdout(&out)
     );
+    // A severity no alert has is a typo, not a gate that always passes.
     let out = check(dir.path(), &["--fail-on", "alert:nonexistent"], None);
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("no alert has the severity `nonexistent`")
+            && stderr(&out).contains("page, ticket"),
+        "{}",
+        stderr(&out)
+    );
 
     let out = check(dir.path(), &["--format", "json"], None);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -374,12 +384,16 @@ fn check_fails_on_breach_and_passes_otherwise() {
 
 #[test]
 fn check_no_data_fails_only_when_asked() {
-    let dir = project(CHECK_CONFIG, "a.csv", "timestamp,metric,value\n");
+    // Data for other times only: the 1-hour window holds nothing (no data),
+    // but every metric has points (no missing data).
+    let csv = "timestamp,metric,value\n2026-10-30T00:00:00Z,requests,1\n2026-10-30T00:00:00Z,errors_5xx,0\n";
+    let dir = project(CHECK_CONFIG, "a.csv", csv);
     let out = check(dir.path(), &[], None);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
-    assert!(stderr(&out).contains("warning: metric `requests` is in no data file"));
+    assert!(stdout(&out).contains("no data"), "{}", stdout(&out));
     let out = check(dir.path(), &["--fail-on", "no-data"], None);
     assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("[no-data]"), "{}", stdout(&out));
 }
 
 #[test]

@@ -535,9 +535,14 @@ fn cloudwatch_report_equals_files_and_refetches_only_the_newest_part() {
             &fmt(t),
         ],
     );
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.code, 3,
+        "an empty cache is an error, not a pass: {}",
+        r.stderr
+    );
     assert!(
-        r.stderr.contains("--offline: the cache lacks `requests`"),
+        r.stderr
+            .contains("--offline: the cache holds nothing for `requests`"),
         "{}",
         r.stderr
     );
@@ -722,7 +727,8 @@ fn time_slices_older_than_their_period_is_kept_fail_unless_allowed() {
     ] {
         assert!(r.stderr.contains(want), "missing {want:?} in {}", r.stderr);
     }
-    // Allowed (and offline, so nothing is fetched): it gets past the check.
+    // Allowed (and offline, so nothing is fetched): it gets past the check,
+    // to the empty cache, which offline is an error of its own.
     let r = run(
         slo(&s.cw_config()),
         &[
@@ -733,6 +739,7 @@ fn time_slices_older_than_their_period_is_kept_fail_unless_allowed() {
             "--offline",
         ],
     );
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stderr.contains("the cache lacks"), "{}", r.stderr);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(!r.stderr.contains("--allow-coarser-slices"), "{}", r.stderr);
+    assert!(r.stderr.contains("the cache holds nothing"), "{}", r.stderr);
 }

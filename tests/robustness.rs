@@ -86,10 +86,10 @@ fn mangled_data_files_never_panic() {
         std::fs::write(&path, mangle(base, &mut rng)).unwrap();
         let opts = slo::source::LoadOptions::default();
         let r = std::panic::catch_unwind(|| {
-            slo::source::load(&cfg, &opts).and_then(|data| {
+            slo::source::load(&cfg, &opts).and_then(|loaded| {
                 slo::compute::evaluate(
                     &cfg,
-                    &data,
+                    &loaded.data,
                     &slo::compute::EvalOptions {
                         as_of: 1_793_491_200 + 3600,
                         as_of_requested: None,

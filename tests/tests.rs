@@ -4,6 +4,8 @@
 mod cli;
 mod cloudwatch;
 mod common;
+mod edges;
+mod fuzz_corpus;
 mod math;
 mod reference;
 mod robustness;

@@ -9,7 +9,7 @@ pub fn run(c: &Common, format: FetchFormat) -> Result<u8> {
     let summary = match &cfg.source {
         Source::Files { path } => {
             // Files are their own cache: check that they read, and say so.
-            let data = crate::source::load(&cfg, &super::load_options(c, &cfg, None)?)?;
+            let data = crate::source::load(&cfg, &super::load_options(c, &cfg, None)?)?.data;
             let points: usize = data.values().map(|s| s.len()).sum();
             if !c.quiet && format == FetchFormat::Text {
                 eprintln!(

@@ -15,23 +15,25 @@ use crate::source::{self, LoadOptions};
 
 /// Runs a command; the `u8` is the exit code.
 pub fn run(cli: Cli) -> Result<u8> {
-    let c = &cli.common;
+    let g = &cli.global;
     match cli.command {
-        Command::Report {
+        Command::Report { format, eval } => report::run(&Common::with_eval(g, &eval), format),
+        Command::Check {
             format,
-            chart_format,
-        } => report::run(c, format, chart_format),
-        Command::Check { format, fail_on } => check::run(c, format, &fail_on),
-        Command::Validate => validate::run(c),
-        Command::Fetch { format } => fetch::run(c, format),
+            fail_on,
+            eval,
+        } => check::run(&Common::with_eval(g, &eval), format, &fail_on),
+        Command::Validate => validate::run(&Common::new(g)),
+        Command::Fetch { format, source } => fetch::run(&Common::with_source(g, &source), format),
         Command::Generate {
             services,
             days,
             end,
             format,
             dir,
+            force,
         } => {
-            crate::generate::write(&dir, services, days, &end, &format)?;
+            crate::generate::write(&dir, services, days, &end, &format, force)?;
             Ok(crate::error::exit::OK)
         }
     }
@@ -66,7 +68,7 @@ fn series(c: &Common) -> Result<(i64, i64)> {
 
 /// What the source needs: the options, and T as known before the data (a
 /// pinned time, or now) for sources that fetch a range.
-fn load_options(c: &Common, cfg: &Config, pinned: Option<(i64, bool)>) -> Result<LoadOptions> {
+fn load_options(c: &Common, cfg: &Config, pinned: Option<(i64, u32)>) -> Result<LoadOptions> {
     Ok(LoadOptions {
         offline: c.offline,
         quiet: c.quiet,
@@ -79,16 +81,21 @@ fn load_options(c: &Common, cfg: &Config, pinned: Option<(i64, bool)>) -> Result
 
 /// slo.yaml, the data and the evaluation: what `report` and `check` share.
 pub fn evaluate(c: &Common) -> Result<(Config, Report)> {
-    let cfg = crate::config::load(&c.config)?;
+    evaluate_with(c, crate::config::load(&c.config)?)
+}
+
+/// [`evaluate`] with slo.yaml already loaded.
+pub fn evaluate_with(c: &Common, cfg: Config) -> Result<(Config, Report)> {
     // A bad --as-of is a usage error, found before any data is read.
     let pinned = match &c.as_of {
         Some(s) => Some(parse_as_of(s)?),
         None => None,
     };
     let (series_range, series_step) = series(c)?;
-    let data = source::load(&cfg, &load_options(c, &cfg, pinned)?)?;
+    let loaded = source::load(&cfg, &load_options(c, &cfg, pinned)?)?;
+    let data = loaded.data;
     let (as_of, requested) = settle_as_of(&cfg, pinned, &data);
-    let report = compute::evaluate(
+    let mut report = compute::evaluate(
         &cfg,
         &data,
         &EvalOptions {
@@ -98,36 +105,35 @@ pub fn evaluate(c: &Common) -> Result<(Config, Report)> {
             series_step,
         },
     )?;
+    report.unread_metrics = loaded.unread;
     Ok((cfg, report))
 }
 
-/// `(seconds, had a fraction of a second)`.
-fn parse_as_of(s: &str) -> Result<(i64, bool)> {
+/// `(seconds, nanoseconds)` of an RFC 3339 time.
+fn parse_as_of(s: &str) -> Result<(i64, u32)> {
     let t = crate::config::parse_time(s).map_err(|e| Error::Usage(format!("--as-of: {e}")))?;
-    Ok((t.timestamp(), t.timestamp_subsec_nanos() != 0))
+    Ok((t.timestamp(), t.timestamp_subsec_nanos()))
 }
 
 /// T: `--as-of`, else slo.yaml's `as_of`, else now; floored to the largest
-/// period. The second value is the time asked for when flooring moved it.
+/// period. The second value is the time asked for (RFC 3339) when flooring moved it.
 pub fn settle_as_of(
     cfg: &Config,
-    pinned: Option<(i64, bool)>,
+    pinned: Option<(i64, u32)>,
     data: &DataSet,
 ) -> (i64, Option<String>) {
     let p = compute::largest_period(cfg);
     let floor = |t: i64| t - t.rem_euclid(p);
     let pinned = pinned.or(match &cfg.as_of {
-        Some(AsOfSetting::At(t)) => Some((t.timestamp(), t.timestamp_subsec_nanos() != 0)),
+        Some(AsOfSetting::At(t)) => Some((t.timestamp(), t.timestamp_subsec_nanos())),
         _ => None,
     });
-    if let Some((t, fraction)) = pinned {
+    if let Some((t, nanos)) = pinned {
         let f = floor(t);
-        let asked = (f != t || fraction).then(|| {
-            if fraction {
-                format!("{} and a fraction", fmt_time(t))
-            } else {
-                fmt_time(t)
-            }
+        let asked = (f != t || nanos != 0).then(|| {
+            chrono::DateTime::from_timestamp(t, nanos)
+                .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+                .unwrap_or_else(|| fmt_time(t))
         });
         return (f, asked);
     }

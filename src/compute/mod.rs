@@ -20,6 +20,7 @@ use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{One, Signed, ToPrimitive, Zero};
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// The whole evaluation: what every report format renders.
 #[derive(Debug, Clone, Serialize)]
@@ -31,6 +32,9 @@ pub struct Report {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub as_of_requested: Option<String>,
     pub slos: Vec<SloReport>,
+    /// Labels of the data that slo.yaml does not name, with their row counts.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub unread_metrics: BTreeMap<String, u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -110,6 +114,10 @@ pub struct SloReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub slice_rule: Option<String>,
     pub series: Vec<SeriesPoint>,
+    /// Query metrics this SLO reads that have no point at all in the data
+    /// (and are not `allow_empty`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing_metrics: Vec<String>,
 }
 
 /// What the evaluation needs besides the config and the data.
@@ -135,7 +143,13 @@ pub fn evaluate(cfg: &Config, data: &DataSet, opts: &EvalOptions) -> Result<Repo
         .map(|slo| {
             let mut resolver = expr::Resolver::new(cfg, data);
             let mut ix = Indexed::build(slo, &mut resolver)?;
-            Ok(evaluate_slo(cfg, slo, &mut ix, opts))
+            let mut r = evaluate_slo(cfg, slo, &mut ix, opts);
+            r.missing_metrics = crate::source::queries_of(cfg, slo.sli.inputs())
+                .into_iter()
+                .filter(|m| !m.allow_empty && data.get(&m.name).is_none_or(|s| s.is_empty()))
+                .map(|m| m.name.clone())
+                .collect();
+            Ok(r)
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(Report {
@@ -143,6 +157,7 @@ pub fn evaluate(cfg: &Config, data: &DataSet, opts: &EvalOptions) -> Result<Repo
         as_of: fmt_time(opts.as_of),
         as_of_requested: opts.as_of_requested.clone(),
         slos,
+        unread_metrics: BTreeMap::new(),
     })
 }
 
@@ -395,6 +410,7 @@ fn evaluate_slo(cfg: &Config, slo: &Slo, ix: &mut Indexed, opts: &EvalOptions) -
             Sli::Ratio { .. } => None,
         },
         series,
+        missing_metrics: Vec::new(),
     }
 }
 

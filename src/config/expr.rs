@@ -2,10 +2,26 @@
 
 use crate::model::{BinOp, Expr};
 
+/// The longest expression, in characters (CloudWatch's limit for metric math).
+pub const MAX_LEN: usize = 1024;
+/// The deepest nesting of parentheses and unary signs. Every walk of the
+/// expression tree recurses, so depth is bounded here, once.
+pub const MAX_DEPTH: usize = 32;
+
 /// Parses an expression; the error says what was expected and at which column.
 pub fn parse(text: &str) -> Result<Expr, String> {
+    let len = text.chars().count();
+    if len > MAX_LEN {
+        return Err(format!(
+            "the expression is {len} characters long; at most {MAX_LEN} are allowed (as in CloudWatch)"
+        ));
+    }
     let tokens = tokenize(text)?;
-    let mut p = Parser { tokens, pos: 0 };
+    let mut p = Parser {
+        tokens,
+        pos: 0,
+        depth: 0,
+    };
     let e = p.sum()?;
     match p.peek() {
         None => Ok(e),
@@ -79,6 +95,8 @@ fn tokenize(text: &str) -> Result<Vec<(usize, Tok)>, String> {
 struct Parser {
     tokens: Vec<(usize, Tok)>,
     pos: usize,
+    /// Parentheses and unary signs open around the current token.
+    depth: usize,
 }
 
 impl Parser {
@@ -123,14 +141,31 @@ impl Parser {
         }
     }
 
+    /// Enters one level of nesting at column `col`.
+    fn deeper(&mut self, col: usize) -> Result<(), String> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(format!(
+                "nested more than {MAX_DEPTH} levels deep at column {}",
+                col + 1
+            ));
+        }
+        Ok(())
+    }
+
     fn unary(&mut self) -> Result<Expr, String> {
-        if self.eat('-') {
-            return Ok(Expr::Neg(Box::new(self.unary()?)));
-        }
-        if self.eat('+') {
-            return self.unary();
-        }
-        self.atom()
+        let col = self.peek().map(|(c, _)| *c).unwrap_or(0);
+        let e = if self.eat('-') {
+            self.deeper(col)?;
+            Expr::Neg(Box::new(self.unary()?))
+        } else if self.eat('+') {
+            self.deeper(col)?;
+            self.unary()?
+        } else {
+            return self.atom();
+        };
+        self.depth -= 1;
+        Ok(e)
     }
 
     fn atom(&mut self) -> Result<Expr, String> {
@@ -150,10 +185,12 @@ impl Parser {
                 Ok(Expr::Metric(s))
             }
             Tok::Sym('(') => {
+                self.deeper(col)?;
                 let e = self.sum()?;
                 if !self.eat(')') {
                     return Err(format!("the `(` at column {} is never closed", col + 1));
                 }
+                self.depth -= 1;
                 Ok(e)
             }
             Tok::Sym(c) => Err(format!(
@@ -201,5 +238,20 @@ mod tests {
         assert!(parse("a $ b").unwrap_err().contains("column 3"));
         assert!(parse("FILL(a)").unwrap_err().contains("functions"));
         assert!(parse("a b").unwrap_err().contains("unexpected `b`"));
+    }
+
+    #[test]
+    fn depth_and_length_are_bounded() {
+        let deep = format!("{}a{}", "(".repeat(20_000), ")".repeat(20_000));
+        assert!(parse(&deep).unwrap_err().contains("at most 1024"));
+        let deep = format!("{}a{}", "(".repeat(33), ")".repeat(33));
+        assert!(parse(&deep).unwrap_err().contains("more than 32 levels"));
+        let ok = format!("{}a{}", "(".repeat(32), ")".repeat(32));
+        assert!(parse(&ok).is_ok());
+        assert!(parse(&"-".repeat(50)).unwrap_err().contains("levels"));
+        assert!(parse(&format!("{}a", "-".repeat(32))).is_ok());
+        // Long flat chains stay within the length bound.
+        let flat = vec!["a"; 500].join("+");
+        assert_eq!(parse(&flat).unwrap().operands(), vec!["a"]);
     }
 }

@@ -2,6 +2,43 @@
 //! errors found after parsing still point at a line. Block-style YAML is walked by
 //! indentation; inside flow style (`{ a: b }`) it stops at the deepest key it found.
 
+/// The 1-based line where `key` appears a second time, the first being on
+/// `first`: on the same line (flow style), or further down at the same
+/// indentation (block style).
+pub fn repeated_key(text: &str, first: usize, key: &str) -> Option<usize> {
+    let lines: Vec<&str> = text.lines().collect();
+    let line = lines.get(first.checked_sub(1)?)?;
+    let is_key_at = |s: &str| {
+        s.strip_prefix(key)
+            .is_some_and(|r| r.trim_start().starts_with(':'))
+    };
+    let flow_hits = line
+        .match_indices(key)
+        .filter(|(i, _)| {
+            let before = line[..*i].trim_end();
+            (before.ends_with('{') || before.ends_with(',')) && is_key_at(&line[*i..])
+        })
+        .count();
+    if flow_hits > 1 {
+        return Some(first);
+    }
+    let indent = line.len() - line.trim_start().len();
+    for (i, l) in lines.iter().enumerate().skip(first) {
+        let body = l.trim_start();
+        if body.is_empty() || body.starts_with('#') {
+            continue;
+        }
+        let ind = l.len() - body.len();
+        if ind < indent {
+            return None;
+        }
+        if ind == indent && is_key_at(body) {
+            return Some(i + 1);
+        }
+    }
+    None
+}
+
 /// 1-based line of `path`, or of its deepest ancestor that could be found.
 pub fn line_of(text: &str, path: &str) -> Option<usize> {
     let lines: Vec<&str> = text.lines().collect();

@@ -1,7 +1,7 @@
 //! slo.yaml → the validated [`Config`]: every error names the file, the line,
 //! the key path (`slos[2].sli.total`) and the bad value, with a hint where one helps.
 
-mod expr;
+pub mod expr;
 mod locate;
 pub mod raw;
 
@@ -18,29 +18,163 @@ use std::path::{Path, PathBuf};
 const DEFAULT_ALERTS: &str = include_str!("sre-workbook-30d.yaml");
 const DEFAULT_LOOKBACKS: [&str; 6] = ["5m", "30m", "1h", "6h", "1d", "3d"];
 
-/// Reads and validates slo.yaml.
+/// The largest slo.yaml read: far above any real file (a fleet of 10,000
+/// SLOs is about 3 MB), far below what would exhaust memory.
+pub const MAX_CONFIG_BYTES: u64 = 16 << 20;
+
+/// Reads and validates slo.yaml: a regular file (not a FIFO or a device, which
+/// could block or never end) of at most [`MAX_CONFIG_BYTES`].
 pub fn load(path: &Path) -> Result<Config> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Config {
+    let fail = |message: String, hint: Option<String>| Error::Config {
         file: path.to_path_buf(),
         line: None,
-        message: format!("cannot read: {e}"),
-        hint: (e.kind() == std::io::ErrorKind::NotFound)
-            .then(|| "pass --config PATH, or run slo where slo.yaml is".to_string()),
+        message,
+        hint,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| {
+        fail(
+            format!("cannot read: {e}"),
+            (e.kind() == std::io::ErrorKind::NotFound)
+                .then(|| "pass --config PATH, or run slo where slo.yaml is".to_string()),
+        )
+    })?;
+    if !meta.is_file() {
+        let what = if meta.is_dir() {
+            "a directory"
+        } else {
+            "not a regular file (a device, FIFO or socket)"
+        };
+        return Err(fail(
+            format!("is {what}, not a slo.yaml file"),
+            Some("pass --config PATH with the path of slo.yaml".into()),
+        ));
+    }
+    let too_big = || {
+        fail(
+            format!("is larger than {} MiB", MAX_CONFIG_BYTES >> 20),
+            Some("is this the right file?".into()),
+        )
+    };
+    if meta.len() > MAX_CONFIG_BYTES {
+        return Err(too_big());
+    }
+    let mut bytes = Vec::new();
+    use std::io::Read;
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_CONFIG_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| fail(format!("cannot read: {e}"), None))?;
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(too_big());
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        fail(
+            format!("is not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
+            None,
+        )
     })?;
     parse(path, &text)
 }
 
+/// The deepest YAML nesting read. slo.yaml nests about six levels; the YAML
+/// parser recurses per level, so a hostile file is refused before parsing.
+pub const MAX_YAML_DEPTH: usize = 64;
+
+/// The deepest nesting of `text`, flow (`[ {`) and block (indentation, `- `)
+/// together, and the line where it is reached; strings and comments are
+/// skipped. An estimate that never undercounts what the parser will recurse.
+fn yaml_depth(text: &str) -> (usize, usize) {
+    let mut indents: Vec<usize> = Vec::new();
+    let mut flow = 0usize;
+    let mut worst = (0, 0);
+    for (i, line) in text.lines().enumerate() {
+        let body = line.trim_start_matches(' ');
+        if body.is_empty() || body.starts_with('#') {
+            continue;
+        }
+        let mut indent = line.len() - body.len();
+        if flow == 0 {
+            // Block nesting: every deeper indentation opens a level, and so
+            // does every `- ` that starts a sequence item on this line.
+            let mut rest = body;
+            loop {
+                while indents.last().is_some_and(|t| *t >= indent) {
+                    indents.pop();
+                }
+                indents.push(indent);
+                match rest
+                    .strip_prefix("- ")
+                    .or(if rest == "-" { Some("") } else { None })
+                {
+                    Some(r) => {
+                        let r2 = r.trim_start_matches(' ');
+                        indent += 2 + (r.len() - r2.len());
+                        rest = r2;
+                        if rest.is_empty() {
+                            break;
+                        }
+                    }
+                    None => break,
+                }
+            }
+        }
+        let mut quote: Option<char> = None;
+        let mut prev = ' ';
+        for c in body.chars() {
+            match quote {
+                Some(q) => {
+                    if c == q && prev != '\\' {
+                        quote = None;
+                    }
+                }
+                None => match c {
+                    '#' if prev == ' ' => break,
+                    '"' | '\'' => quote = Some(c),
+                    '[' | '{' => flow += 1,
+                    ']' | '}' => flow = flow.saturating_sub(1),
+                    _ => {}
+                },
+            }
+            prev = c;
+            let d = indents.len() + flow;
+            if d > worst.0 {
+                worst = (d, i + 1);
+            }
+        }
+    }
+    worst
+}
+
 /// Validates slo.yaml's text; `path` names it in errors and anchors relative paths.
 pub fn parse(path: &Path, text: &str) -> Result<Config> {
+    let (depth, line) = yaml_depth(text);
+    if depth > MAX_YAML_DEPTH {
+        return Err(Error::Config {
+            file: path.to_path_buf(),
+            line: Some(line),
+            message: format!("the YAML is nested more than {MAX_YAML_DEPTH} levels deep"),
+            hint: Some("slo.yaml needs about six levels; is this the right file?".into()),
+        });
+    }
     let de = serde_yaml::Deserializer::from_str(text);
     let raw: RawConfig = serde_path_to_error::deserialize(de).map_err(|e| {
         let key = e.path().to_string();
         let inner = e.into_inner();
-        let line = inner.location().map(|l| l.line());
+        let mut line = inner.location().map(|l| l.line());
         let mut message = inner.to_string();
         // serde_yaml appends " at line L column C"; the line is printed up front already.
         if let Some(i) = message.find(" at line ") {
             message.truncate(i);
+        }
+        // A duplicate key: point at its second occurrence, not at the mapping.
+        if let Some(dup) = message
+            .split_once("duplicate key `")
+            .and_then(|(_, r)| r.split_once('`'))
+            .map(|(k, _)| k.to_string())
+        {
+            let first = locate::line_of(text, &format!("{key}.{dup}"));
+            line = first
+                .and_then(|l| locate::repeated_key(text, l, &dup))
+                .or(line);
         }
         let message = if key.is_empty() || key == "." || message.starts_with(&key) {
             message
@@ -130,7 +264,7 @@ impl Validator<'_> {
                 }
             }
         };
-        let metrics = self.metrics(&raw.metrics)?;
+        let metrics = self.metrics(&raw.metrics.0)?;
         let periods: HashMap<&str, i64> = metrics
             .iter()
             .map(|m| (m.name.as_str(), m.period))
@@ -241,6 +375,7 @@ impl Validator<'_> {
     }
 
     fn metrics(&self, raw: &IndexMap<String, raw::RawMetric>) -> Result<Vec<Metric>> {
+        // (the caller passes the map of a `UniqueMap`: no key repeats)
         if raw.is_empty() {
             return Err(self.err("metrics", "defines no metric", None));
         }
@@ -262,6 +397,7 @@ impl Validator<'_> {
                     ("dimensions", m.dimensions.is_some()),
                     ("stat", m.stat.is_some()),
                     ("period", m.period.is_some()),
+                    ("allow_empty", m.allow_empty.is_some()),
                 ];
                 if let Some((k, _)) = query_keys.iter().find(|(_, set)| *set) {
                     return Err(self.err(
@@ -293,6 +429,7 @@ impl Validator<'_> {
                         text: text.clone(),
                         expr,
                     },
+                    allow_empty: false,
                 });
                 continue;
             }
@@ -330,6 +467,7 @@ impl Validator<'_> {
             let dimensions: BTreeMap<String, String> = m
                 .dimensions
                 .clone()
+                .map(|d| d.0)
                 .unwrap_or_default()
                 .into_iter()
                 .collect();
@@ -343,6 +481,7 @@ impl Validator<'_> {
                     stat,
                     period,
                 }),
+                allow_empty: m.allow_empty.unwrap_or(false),
             });
         }
         // Periods of expressions, with cycle detection (depth-first, three colours).
@@ -413,7 +552,8 @@ impl Validator<'_> {
         }
         let objective = self.number(&format!("{key}.objective"), &s.objective)?;
         if !objective.lies_in_open_unit() {
-            let hint = if objective.value > 1.0 && objective.value < 100.0 {
+            let percent = objective.text.trim_end().ends_with('%');
+            let hint = if !percent && objective.value > 1.0 && objective.value < 100.0 {
                 format!("write `{}%` for a percentage", objective.text)
             } else {
                 "an objective lies strictly between 0 and 100 %: 100 % leaves no error budget"
@@ -768,6 +908,20 @@ mod tests {
         for s in ["sum", "p", "p101", "TC()", "avg", "PR(:)"] {
             assert!(!is_stat(s), "{s}");
         }
+    }
+
+    #[test]
+    fn yaml_depth_counts_flow_and_block_levels() {
+        assert_eq!(yaml_depth("a: 1\nb:\n  c: 2\n").0, 2);
+        assert_eq!(yaml_depth("a: [[[1]]]\n").0, 4);
+        assert_eq!(yaml_depth("a: \"[[[[\"  # [[[\n").0, 1);
+        assert_eq!(yaml_depth("- - - x\n").0, 4);
+        let repo = include_str!("../../slo.yaml");
+        assert!(yaml_depth(repo).0 <= 8, "{}", yaml_depth(repo).0);
+        let deep: String = (0..100)
+            .map(|i| format!("{}- \n", " ".repeat(i * 2)))
+            .collect();
+        assert!(yaml_depth(&deep).0 >= 100);
     }
 
     #[test]

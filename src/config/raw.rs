@@ -1,7 +1,47 @@
 //! slo.yaml as written: serde types that mirror the file, nothing resolved yet.
 
 use indexmap::IndexMap;
+use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
+use std::marker::PhantomData;
+
+/// A YAML mapping whose keys must be unique: a duplicate is an error naming
+/// the key, never a silent "the last wins".
+#[derive(Debug, Clone)]
+pub struct UniqueMap<V>(pub IndexMap<String, V>);
+
+impl<V> std::ops::Deref for UniqueMap<V> {
+    type Target = IndexMap<String, V>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for UniqueMap<V> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Vis<V>(PhantomData<V>);
+        impl<'de, V: Deserialize<'de>> Visitor<'de> for Vis<V> {
+            type Value = UniqueMap<V>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a mapping")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+                let mut m = IndexMap::new();
+                while let Some(k) = a.next_key::<String>()? {
+                    if m.contains_key(&k) {
+                        return Err(serde::de::Error::custom(format!(
+                            "duplicate key `{k}` (each key may appear once)"
+                        )));
+                    }
+                    let v = a.next_value()?;
+                    m.insert(k, v);
+                }
+                Ok(UniqueMap(m))
+            }
+        }
+        d.deserialize_map(Vis(PhantomData))
+    }
+}
 
 /// A number that may be written as `0.999`, `99.9%` or `"0.999"`.
 #[derive(Debug, Clone, Deserialize)]
@@ -18,7 +58,7 @@ pub struct RawConfig {
     pub version: u32,
     pub service: String,
     pub source: RawSource,
-    pub metrics: IndexMap<String, RawMetric>,
+    pub metrics: UniqueMap<RawMetric>,
     pub slos: Vec<RawSlo>,
     #[serde(default)]
     pub alerts: Option<Vec<RawAlert>>,
@@ -59,13 +99,16 @@ pub struct RawMetric {
     #[serde(default)]
     pub name: Option<String>,
     #[serde(default)]
-    pub dimensions: Option<IndexMap<String, String>>,
+    pub dimensions: Option<UniqueMap<String>>,
     #[serde(default)]
     pub stat: Option<String>,
     #[serde(default)]
     pub period: Option<i64>,
     #[serde(default)]
     pub expression: Option<String>,
+    /// The series may hold no point at all (no `missing-data` failure).
+    #[serde(default)]
+    pub allow_empty: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -2,6 +2,18 @@
 
 use crate::compute::{SloReport, Status};
 
+/// Digits with thousands separators: `676962762` → `676,962,762`.
+pub fn thousands(digits: &str) -> String {
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// `0.999` → `99.9%`, `0.99952` → `99.952%`: up to `max_decimals`, trailing zeros cut.
 pub fn pct(x: f64, max_decimals: usize) -> String {
     let s = format!("{:.*}", max_decimals, x * 100.0);

@@ -13,20 +13,22 @@ pub struct Markdown {
     pub charts: Vec<(String, Vec<(String, String)>)>,
 }
 
-/// A table cell that no `|`, newline or HTML in a name can break.
+/// A table cell that no `|`, newline, link or HTML in a name can break.
 pub fn cell(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace(['\r', '\n'], " ")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    text(&s.replace('\\', "\\\\").replace('|', "\\|"))
 }
 
-/// Text for a heading or a paragraph: one line, no HTML.
+/// Text for a heading or a paragraph: one line, no HTML, no link or image
+/// syntax (`[x](url)`, `![x](url)` need a bracket), no control characters.
 fn text(s: &str) -> String {
     s.replace(['\r', '\n'], " ")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+        .replace('[', "\\[")
+        .replace(']', "\\]")
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect()
 }
 
 impl Renderer for Markdown {
@@ -147,9 +149,12 @@ impl Markdown {
         let _ = writeln!(
             o,
             "- **Budget exhausted:** {}",
-            s.exhaustion_at
-                .clone()
-                .unwrap_or_else(|| "not forecast at the current burn rate".into())
+            match (&s.exhaustion_at, s.error_budget.remaining_ratio) {
+                (Some(t), _) => t.clone(),
+                (None, Some(r)) if r <= 0.0 => "already exhausted".into(),
+                (None, None) => "not forecast (no data)".into(),
+                (None, Some(_)) => "not forecast at the current burn rate".into(),
+            }
         );
         o.push_str("\n| Lookback | Burn rate |\n|---|---:|\n");
         for (k, v) in &s.burn_rates {
@@ -190,13 +195,7 @@ fn num(v: f64) -> String {
     let (int, frac) = rest
         .split_once('.')
         .map_or((rest, None), |(i, f)| (i, Some(f)));
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
+    let grouped = fmt::thousands(int);
     match frac {
         Some(f) => format!("{sign}{grouped}.{f}"),
         None => format!("{sign}{grouped}"),

@@ -39,7 +39,7 @@ impl Renderer for Table {
         for s in &report.slos {
             let alerts = fmt::firing(s);
             b.push_record([
-                s.name.replace(['\n', '\r'], " "),
+                crate::text::line(&s.name),
                 fmt::pct(s.objective, 4),
                 s.window.clone(),
                 fmt::sli(s),
@@ -56,7 +56,11 @@ impl Renderer for Table {
         let mut t = b.build();
         t.with(Style::rounded());
         t.modify(Columns::new(1..6), Alignment::right());
-        let mut out = format!("{} · as of {}", report.service, report.as_of);
+        let mut out = format!(
+            "{} · as of {}",
+            crate::text::line(&report.service),
+            report.as_of
+        );
         if let Some(req) = &report.as_of_requested {
             out.push_str(&format!(" (asked for {req}, floored to the period)"));
         }
@@ -67,7 +71,9 @@ impl Renderer for Table {
             if s.missing_periods > 0 || s.clamped_periods > 0 {
                 out.push_str(&format!(
                     "  {}: {} missing and {} clamped periods in the window\n",
-                    s.name, s.missing_periods, s.clamped_periods
+                    crate::text::line(&s.name),
+                    s.missing_periods,
+                    s.clamped_periods
                 ));
             }
         }

@@ -8,39 +8,99 @@ use crate::model::Metric;
 use crate::series::{fmt_time, DataSet, TimeSeries};
 use serde::Deserialize;
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 /// One metric's points from one file, in file order: `(timestamps, values)`.
 type Columns = (Vec<i64>, Vec<f64>);
 
-/// The points of each metric in one file.
-type Chunks = HashMap<String, Columns>;
+/// What one file holds: the points of each needed metric, and the row count
+/// of every label that slo.yaml does not name.
+#[derive(Default)]
+pub struct Chunks {
+    pub series: HashMap<String, Columns>,
+    pub unread: HashMap<String, u64>,
+}
+
+/// How a reader treats the rows of each label.
+pub struct Wanted<'a> {
+    /// Every metric name of slo.yaml: `true` where an SLO reads it.
+    names: HashMap<&'a str, bool>,
+    /// The latest timestamp a point may have: a day after now.
+    limit: i64,
+}
+
+impl<'a> Wanted<'a> {
+    pub fn new(cfg_names: impl IntoIterator<Item = &'a str>, needed: &[&'a str], now: i64) -> Self {
+        let mut names: HashMap<&str, bool> = cfg_names.into_iter().map(|n| (n, false)).collect();
+        for n in needed {
+            names.insert(n, true);
+        }
+        Wanted {
+            names,
+            limit: now + FUTURE_SLACK,
+        }
+    }
+
+    /// `Some(true)`: read it; `Some(false)`: a metric of slo.yaml that no SLO
+    /// reads; `None`: a label slo.yaml does not name.
+    #[inline]
+    fn get(&self, label: &str) -> Option<bool> {
+        self.names.get(label).copied()
+    }
+
+    /// Counts a row (or `n` rows) of `label` if slo.yaml does not name it;
+    /// `true` when the rows are to be read.
+    #[inline]
+    fn keep(&self, label: &str, n: u64, unread: &mut HashMap<String, u64>) -> bool {
+        match self.get(label) {
+            Some(read) => read,
+            None => {
+                match unread.get_mut(label) {
+                    Some(c) => *c += n,
+                    None => {
+                        unread.insert(label.to_string(), n);
+                    }
+                }
+                false
+            }
+        }
+    }
+}
+
+/// A point this far after the current time is not a measurement (clock skew
+/// of a day is allowed; a year 9999 is a typo or a unit error).
+const FUTURE_SLACK: i64 = 86_400;
 
 /// Reads every data file under `path` (in parallel) and returns the needed
-/// metrics' series.
-pub fn load(path: &Path, needed: &[&Metric]) -> Result<DataSet> {
+/// metrics' series, and the labels (with row counts) that slo.yaml does not name.
+pub fn load(
+    path: &Path,
+    cfg_names: &[&str],
+    needed: &[&Metric],
+) -> Result<(DataSet, BTreeMap<String, u64>)> {
     let files = data_files(path)?;
     let names: Vec<&str> = needed.iter().map(|m| m.name.as_str()).collect();
-    let read = read_all(&files, &names)?;
+    let wanted = Wanted::new(
+        cfg_names.iter().copied(),
+        &names,
+        chrono::Utc::now().timestamp(),
+    );
+    let read = read_all(&files, &wanted)?;
     // Per metric: (file index, columns) in file order.
-    let mut found: HashMap<&str, Vec<(usize, Columns)>> = HashMap::new();
+    let mut found: HashMap<String, Vec<(usize, Columns)>> = HashMap::new();
+    let mut unread: BTreeMap<String, u64> = BTreeMap::new();
     for (i, chunks) in read.into_iter().enumerate() {
-        for (metric, cols) in chunks {
-            if let Some(name) = names.iter().find(|n| **n == metric) {
-                found.entry(name).or_default().push((i, cols));
-            }
+        for (metric, cols) in chunks.series {
+            found.entry(metric).or_default().push((i, cols));
+        }
+        for (label, n) in chunks.unread {
+            *unread.entry(label).or_default() += n;
         }
     }
     let mut out = DataSet::new();
     for name in names {
         let chunks = found.remove(name).unwrap_or_default();
-        if chunks.is_empty() {
-            crate::warn(&format!(
-                "metric `{name}` is in no data file under {}: it is treated as a series with no points",
-                path.display()
-            ));
-        }
         let duplicate = |files_: &[usize], t: i64| {
             let list: std::collections::BTreeSet<String> = files_
                 .iter()
@@ -60,14 +120,14 @@ pub fn load(path: &Path, needed: &[&Metric]) -> Result<DataSet> {
         }
         out.insert(name.to_string(), series);
     }
-    Ok(out)
+    Ok((out, unread))
 }
 
 /// Reads the files on one plain thread per core, each taking the next file.
 /// (Not a rayon pool: polars decodes Parquet on its own pool, and a rayon worker
 /// that waits on another pool steals more of its own work meanwhile, so the
 /// reads would nest and every file's frame would stay alive at once.)
-fn read_all(files: &[PathBuf], names: &[&str]) -> Result<Vec<Chunks>> {
+fn read_all(files: &[PathBuf], names: &Wanted) -> Result<Vec<Chunks>> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let next = AtomicUsize::new(0);
     let workers = std::thread::available_parallelism()
@@ -125,10 +185,11 @@ fn copy_run<const DIV: i64>(
     vcol: &mut Vec<f64>,
     path: &Path,
     metric: &str,
+    limit: i64,
 ) -> Result<()> {
     for (t, v) in rows {
         let t = t.div_euclid(DIV);
-        tcol.push(t);
+        tcol.push(check_time(path, metric, t, limit)?);
         vcol.push(check_value(path, metric, t, v)?);
     }
     Ok(())
@@ -175,16 +236,38 @@ fn kind(p: &Path) -> Option<Kind> {
     }
 }
 
-/// Reads one file, keeping the metrics in `names`.
-pub fn read_file(path: &Path, names: &[&str]) -> Result<Chunks> {
+/// Reads one file, keeping the metrics `names` reads.
+pub fn read_file(path: &Path, names: &Wanted) -> Result<Chunks> {
     match kind(path) {
         Some(Kind::Json) => {
             let bytes =
                 std::fs::read(path).map_err(|e| Error::data(format!("{}: {e}", path.display())))?;
             read_json(path, &bytes, names)
         }
-        Some(Kind::Csv) => read_csv(path, names),
-        Some(Kind::Parquet) => read_parquet(path, names),
+        Some(Kind::Csv) => {
+            let f = std::fs::File::open(path)
+                .map_err(|e| Error::data(format!("{}: {e}", path.display())))?;
+            read_csv(path, std::io::BufReader::with_capacity(1 << 20, f), names)
+        }
+        Some(Kind::Parquet) => {
+            let f = std::fs::File::open(path)
+                .map_err(|e| Error::data(format!("{}: {e}", path.display())))?;
+            read_parquet(path, f, names)
+        }
+        None => Err(Error::data(format!(
+            "{}: not a data file (use .json, .csv or .parquet)",
+            path.display()
+        ))),
+    }
+}
+
+/// Reads the bytes of a data file named `path` (its extension picks the
+/// format) without touching the disk: the fuzz targets' entry.
+pub fn read_bytes(path: &Path, bytes: &[u8], names: &Wanted) -> Result<Chunks> {
+    match kind(path) {
+        Some(Kind::Json) => read_json(path, bytes, names),
+        Some(Kind::Csv) => read_csv(path, bytes, names),
+        Some(Kind::Parquet) => read_parquet(path, std::io::Cursor::new(bytes.to_vec()), names),
         None => Err(Error::data(format!(
             "{}: not a data file (use .json, .csv or .parquet)",
             path.display()
@@ -200,6 +283,25 @@ fn check_value(path: &Path, metric: &str, t: i64, v: f64) -> Result<f64> {
         return Ok(v);
     }
     Err(bad_value(path, metric, t, v))
+}
+
+/// A timestamp must not lie more than a day after now.
+#[inline]
+fn check_time(path: &Path, metric: &str, t: i64, limit: i64) -> Result<i64> {
+    if t <= limit {
+        return Ok(t);
+    }
+    Err(future_time(path, metric, t))
+}
+
+#[cold]
+fn future_time(path: &Path, metric: &str, t: i64) -> Error {
+    Error::data(format!(
+        "{}: metric `{metric}` has a point at {}, more than a day after the current time \
+         (a typo, or timestamps in another unit?)",
+        path.display(),
+        fmt_time(t)
+    ))
 }
 
 #[cold]
@@ -286,7 +388,7 @@ struct CliMessage {
     value: Option<String>,
 }
 
-fn read_json(path: &Path, bytes: &[u8], names: &[&str]) -> Result<Chunks> {
+fn read_json(path: &Path, bytes: &[u8], names: &Wanted) -> Result<Chunks> {
     let doc: CliOutput = match serde_json::from_slice(bytes) {
         Ok(d) => d,
         Err(e) => return Err(explain_json(path, bytes, e)),
@@ -299,9 +401,9 @@ fn read_json(path: &Path, bytes: &[u8], names: &[&str]) -> Result<Chunks> {
             m.value.as_deref().unwrap_or("")
         ));
     }
-    let mut out = Chunks::new();
+    let mut out = Chunks::default();
     for r in doc.results {
-        if !names.contains(&r.id.as_str()) {
+        if !names.keep(&r.id, r.values.len() as u64, &mut out.unread) {
             continue;
         }
         if r.timestamps.len() != r.values.len() {
@@ -330,7 +432,7 @@ fn read_json(path: &Path, bytes: &[u8], names: &[&str]) -> Result<Chunks> {
                 m.value.as_deref().unwrap_or("")
             ));
         }
-        let (tcol, vcol) = out.entry(r.id.clone()).or_default();
+        let (tcol, vcol) = out.series.entry(r.id.clone()).or_default();
         tcol.reserve(r.values.len());
         vcol.reserve(r.values.len());
         for (ts, v) in r.timestamps.iter().zip(r.values) {
@@ -341,7 +443,7 @@ fn read_json(path: &Path, bytes: &[u8], names: &[&str]) -> Result<Chunks> {
                     r.id
                 ))
             })?;
-            tcol.push(t);
+            tcol.push(check_time(path, &r.id, t, names.limit)?);
             vcol.push(check_value(path, &r.id, t, v)?);
         }
     }
@@ -385,11 +487,10 @@ fn explain_json(path: &Path, bytes: &[u8], e: serde_json::Error) -> Error {
     generic
 }
 
-fn read_csv(path: &Path, names: &[&str]) -> Result<Chunks> {
+fn read_csv(path: &Path, input: impl std::io::Read, names: &Wanted) -> Result<Chunks> {
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| Error::data(format!("{}: {e}", path.display())))?;
+        .from_reader(input);
     let header: Vec<String> = rdr
         .headers()
         .map_err(|e| Error::data(format!("{}: {e}", path.display())))?
@@ -406,7 +507,7 @@ fn read_csv(path: &Path, names: &[&str]) -> Result<Chunks> {
         })
     };
     let (ct, cm, cv) = (col("timestamp")?, col("metric")?, col("value")?);
-    let mut out = Chunks::new();
+    let mut out = Chunks::default();
     let mut record = csv::StringRecord::new();
     loop {
         match rdr.read_record(&mut record) {
@@ -416,7 +517,7 @@ fn read_csv(path: &Path, names: &[&str]) -> Result<Chunks> {
         }
         let line = record.position().map(|p| p.line()).unwrap_or(0);
         let metric = record.get(cm).unwrap_or("");
-        if !names.contains(&metric) {
+        if !names.keep(metric, 1, &mut out.unread) {
             continue;
         }
         let ts = record.get(ct).unwrap_or("");
@@ -434,33 +535,129 @@ fn read_csv(path: &Path, names: &[&str]) -> Result<Chunks> {
                 fmt_time(t)
             ))
         })?;
-        let (tcol, vcol) = out.entry(metric.to_string()).or_default();
-        tcol.push(t);
+        let (tcol, vcol) = out.series.entry(metric.to_string()).or_default();
+        tcol.push(check_time(path, metric, t, names.limit)?);
         vcol.push(check_value(path, metric, t, v)?);
     }
     Ok(out)
 }
 
-fn read_parquet(path: &Path, names: &[&str]) -> Result<Chunks> {
+/// The unit of an integer `timestamp` column, from its magnitude: epoch
+/// seconds, milliseconds, microseconds or nanoseconds (pandas' `int64` view of
+/// a datetime). Every time from 1973 to 5138 has one reading only.
+fn integer_unit(max_abs: i64) -> i64 {
+    const E11: i64 = 100_000_000_000;
+    if max_abs < E11 {
+        1
+    } else if max_abs < E11 * 1_000 {
+        1_000
+    } else if max_abs < E11 * 1_000_000 {
+        1_000_000
+    } else {
+        1_000_000_000
+    }
+}
+
+/// Refuses, from the schema alone, column types that the reader cannot take,
+/// naming the column, its type and what to write instead.
+fn check_parquet_schema(path: &Path, schema: &polars::prelude::ArrowSchema) -> Result<()> {
+    use polars::prelude::ArrowDataType as A;
+    let bad = |m: String| Error::data(format!("{}: {m}", path.display()));
+    for (name, field) in schema.iter() {
+        let dt = &field.dtype;
+        let inner = match dt {
+            A::Dictionary(_, v, _) => v.as_ref(),
+            other => other,
+        };
+        let ok = match name.as_str() {
+            "metric" => matches!(inner, A::Utf8 | A::LargeUtf8 | A::Utf8View),
+            "value" => matches!(
+                inner,
+                A::Int8
+                    | A::Int16
+                    | A::Int32
+                    | A::Int64
+                    | A::UInt8
+                    | A::UInt16
+                    | A::UInt32
+                    | A::UInt64
+                    | A::Float16
+                    | A::Float32
+                    | A::Float64
+            ),
+            "timestamp" => matches!(
+                inner,
+                A::Timestamp(..)
+                    | A::Utf8
+                    | A::LargeUtf8
+                    | A::Utf8View
+                    | A::Int32
+                    | A::Int64
+                    | A::UInt32
+                    | A::UInt64
+            ),
+            _ => true,
+        };
+        if !ok {
+            let want = match name.as_str() {
+                "metric" => "text (a string or a categorical of strings)",
+                "value" => "an integer or floating-point number (cast decimals to float64)",
+                _ => "a timestamp, RFC 3339 text, or integer epoch seconds, milliseconds, microseconds or nanoseconds",
+            };
+            return Err(bad(format!(
+                "the `{name}` column has the Parquet/Arrow type {dt:?}; it must be {want}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn read_parquet(
+    path: &Path,
+    input: impl polars::io::mmap::MmapBytesReader,
+    names: &Wanted,
+) -> Result<Chunks> {
     use polars::prelude::*;
     let bad = |m: String| Error::data(format!("{}: {m}", path.display()));
-    let file = std::fs::File::open(path).map_err(|e| bad(e.to_string()))?;
-    let df = ParquetReader::new(file)
+    let mut reader = ParquetReader::new(input);
+    let schema = reader
+        .schema()
+        .map_err(|e| bad(format!("not a readable Parquet file: {e}")))?;
+    check_parquet_schema(path, &schema)?;
+    let missing: Vec<&str> = ["timestamp", "metric", "value"]
+        .into_iter()
+        .filter(|c| schema.get(c).is_none())
+        .collect();
+    if let Some(name) = missing.first() {
+        return Err(bad(format!(
+            "no `{name}` column (expected timestamp, metric, value; found {})",
+            schema
+                .iter_names()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    let df = reader
+        .with_columns(Some(vec![
+            "timestamp".into(),
+            "metric".into(),
+            "value".into(),
+        ]))
         .finish()
         .map_err(|e| bad(format!("not a readable Parquet file: {e}")))?;
     let column = |name: &str| {
-        df.column(name).map_err(|_| {
-            bad(format!(
-                "no `{name}` column (expected timestamp, metric, value; found {})",
-                df.get_column_names()
-                    .iter()
-                    .map(|c| c.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
-        })
+        df.column(name)
+            .map_err(|_| bad(format!("no `{name}` column")))
     };
-    let metric = column("metric")?
+    let metric = column("metric")?;
+    let metric = match metric.dtype() {
+        DataType::String => metric.clone(),
+        _ => metric
+            .cast(&DataType::String)
+            .map_err(|e| bad(format!("the `metric` column: {e}")))?,
+    };
+    let metric = metric
         .str()
         .map_err(|_| bad("the `metric` column is not text".into()))?
         .clone();
@@ -494,17 +691,24 @@ fn read_parquet(path: &Path, names: &[&str]) -> Result<Chunks> {
                 .collect::<Result<_>>()?;
             (parsed.into_iter().collect(), 1)
         }
-        dt if dt.is_integer() => (
-            tcol.cast(&DataType::Int64)
-                .map_err(|e| bad(e.to_string()))?
+        dt if dt.is_integer() => {
+            let ints = tcol
+                .cast(&DataType::Int64)
+                .map_err(|e| bad(format!("the `timestamp` column: {e}")))?
                 .i64()
                 .map_err(|e| bad(e.to_string()))?
-                .clone(),
-            1,
-        ),
+                .clone();
+            let max_abs = ints
+                .iter()
+                .flatten()
+                .map(|t| t.saturating_abs())
+                .max()
+                .unwrap_or(0);
+            (ints, integer_unit(max_abs))
+        }
         dt => {
             return Err(bad(format!(
-                "the `timestamp` column has type {dt}; use a datetime or RFC 3339 text"
+                "the `timestamp` column has type {dt}; use a datetime, RFC 3339 text or integer epoch time"
             )))
         }
     };
@@ -521,7 +725,7 @@ fn read_parquet(path: &Path, names: &[&str]) -> Result<Chunks> {
     let values = values.f64().map_err(|e| bad(e.to_string()))?.clone();
     // Rows of one metric usually stand together: find the runs, then copy
     // each kept run's columns at once.
-    let mut out = Chunks::new();
+    let mut out = Chunks::default();
     let mut names_iter = metric.iter().enumerate().peekable();
     while let Some((start, m)) = names_iter.next() {
         let Some(m) = m else {
@@ -535,23 +739,24 @@ fn read_parquet(path: &Path, names: &[&str]) -> Result<Chunks> {
             names_iter.next();
             end += 1;
         }
-        if !names.contains(&m) {
+        let len = end - start;
+        if !names.keep(m, len as u64, &mut out.unread) {
             continue;
         }
-        let len = end - start;
         let ts = phys.slice(start as i64, len);
         let vs = values.slice(start as i64, len);
-        let (tcol, vcol) = out.entry(m.to_string()).or_default();
+        let (tcol, vcol) = out.series.entry(m.to_string()).or_default();
         tcol.reserve(len);
         vcol.reserve(len);
+        let limit = names.limit;
         if ts.null_count() == 0 && vs.null_count() == 0 {
             // The division by a constant compiles to a multiplication.
             let rows = ts.into_no_null_iter().zip(vs.into_no_null_iter());
             match div {
-                1 => copy_run::<1>(rows, tcol, vcol, path, m)?,
-                1_000 => copy_run::<1_000>(rows, tcol, vcol, path, m)?,
-                1_000_000 => copy_run::<1_000_000>(rows, tcol, vcol, path, m)?,
-                _ => copy_run::<1_000_000_000>(rows, tcol, vcol, path, m)?,
+                1 => copy_run::<1>(rows, tcol, vcol, path, m, limit)?,
+                1_000 => copy_run::<1_000>(rows, tcol, vcol, path, m, limit)?,
+                1_000_000 => copy_run::<1_000_000>(rows, tcol, vcol, path, m, limit)?,
+                _ => copy_run::<1_000_000_000>(rows, tcol, vcol, path, m, limit)?,
             }
         } else {
             for (k, (t, v)) in ts.iter().zip(vs.iter()).enumerate() {
@@ -567,7 +772,7 @@ fn read_parquet(path: &Path, names: &[&str]) -> Result<Chunks> {
                         fmt_time(t)
                     )));
                 };
-                tcol.push(t);
+                tcol.push(check_time(path, m, t, limit)?);
                 vcol.push(check_value(path, m, t, v)?);
             }
         }
@@ -597,5 +802,15 @@ mod tests {
         assert_eq!(parse_timestamp("2026-13-01T00:00:00Z"), None);
         assert_eq!(parse_timestamp("2026-02-30T00:00:00Z"), None);
         assert_eq!(parse_timestamp("yesterday"), None);
+    }
+
+    #[test]
+    fn integer_timestamps_take_their_unit_from_their_size() {
+        let t = 1_793_491_200i64; // 2026-11-01
+        assert_eq!(integer_unit(t), 1);
+        assert_eq!(integer_unit(t * 1_000), 1_000);
+        assert_eq!(integer_unit(t * 1_000_000), 1_000_000);
+        assert_eq!(integer_unit(t * 1_000_000_000), 1_000_000_000);
+        assert_eq!(integer_unit(0), 1);
     }
 }

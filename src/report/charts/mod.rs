@@ -87,7 +87,7 @@ pub struct Charts {
 }
 
 impl Charts {
-    /// Every image as `(file name, bytes)`, for [`super::output::replace_dir`].
+    /// Every image as `(file name, bytes)`, for [`super::output::write_report_dir`].
     pub fn files(&self) -> Vec<(String, Vec<u8>)> {
         std::iter::once(&self.overview)
             .chain(self.slos.iter().flat_map(|(_, imgs)| imgs))

@@ -66,6 +66,7 @@ fn slo(name: &str, objective: f64, status: Status, series: Vec<SeriesPoint>) -> 
         window_minutes: 43_200.0,
         slice_rule: None,
         series,
+        missing_metrics: Vec::new(),
     }
 }
 
@@ -87,6 +88,7 @@ fn report(slos: Vec<SloReport>) -> Report {
         as_of: "2026-11-23T00:00:00Z".into(),
         as_of_requested: None,
         slos,
+        unread_metrics: Default::default(),
     }
 }
 

@@ -177,16 +177,28 @@ fn from_text(s: &[(String, String)]) -> Option<Spans> {
         .map(spans::normalize)
 }
 
-/// The cache directory of the CloudWatch source.
+/// The cache directory of the CloudWatch source, locked for one run: runs
+/// that share a cache take turns, so an entry's Parquet file and sidecar always
+/// come from the same run.
 pub struct Cache {
     pub dir: PathBuf,
+    _lock: crate::report::output::DirLock,
 }
 
 impl Cache {
-    pub fn new(root: &Path) -> Cache {
-        Cache {
-            dir: root.join("cloudwatch"),
-        }
+    /// Opens (creating it) and locks the cache under `root`; removes what
+    /// killed runs left there.
+    pub fn open(root: &Path) -> Result<Cache> {
+        let dir = root.join("cloudwatch");
+        std::fs::create_dir_all(&dir).map_err(|err| {
+            Error::Output(format!(
+                "{}: cannot create the cache directory: {err}\n  hint: pass --cache-dir DIR, a folder you can write to",
+                dir.display()
+            ))
+        })?;
+        let lock = crate::report::output::lock_dir(&dir, &format!("the cache {}", dir.display()))?;
+        crate::report::output::clean_stale_temps(&dir, |_| true);
+        Ok(Cache { dir, _lock: lock })
     }
 
     fn paths(&self, key: &CacheKey) -> (PathBuf, PathBuf) {
@@ -204,37 +216,16 @@ impl Cache {
         let Ok(text) = std::fs::read(&js) else {
             return Entry::empty(key.clone());
         };
-        let bad = |why: String| {
+        let entry = std::fs::File::open(&pq)
+            .map_err(|e| format!("{}: {e}", pq.display()))
+            .and_then(|f| decode(key, &text, &pq, f));
+        entry.unwrap_or_else(|why| {
             crate::warn(&format!(
                 "{}: {why}; the cache entry is ignored",
                 js.display()
             ));
             Entry::empty(key.clone())
-        };
-        let side: Sidecar = match serde_json::from_slice(&text) {
-            Ok(s) => s,
-            Err(e) => return bad(format!("not a cache sidecar: {e}")),
-        };
-        if side.format != 1 || side.key != *key {
-            return bad("written for another query (hash collision or an old format)".into());
-        }
-        let (Some(complete), Some(tentative)) =
-            (from_text(&side.complete), from_text(&side.tentative))
-        else {
-            return bad("unreadable time spans".into());
-        };
-        let points = match read_points(&pq) {
-            Ok(p) => p,
-            Err(e) => return bad(e),
-        };
-        Entry {
-            key: key.clone(),
-            coverage: Coverage {
-                complete,
-                tentative,
-            },
-            points,
-        }
+        })
     }
 
     /// Writes an entry: the Parquet file, then the sidecar, each atomically.
@@ -288,9 +279,38 @@ fn write_points(points: &[(i64, f64)]) -> Result<Vec<u8>> {
     Ok(buf)
 }
 
-fn read_points(path: &Path) -> std::result::Result<Vec<(i64, f64)>, String> {
+/// An entry from its sidecar's bytes and its Parquet file (`pq` names it):
+/// what [`Cache::load`] reads, and the cache fuzz target's entry.
+pub fn decode(
+    key: &CacheKey,
+    sidecar: &[u8],
+    pq: &Path,
+    points: impl polars::io::mmap::MmapBytesReader,
+) -> std::result::Result<Entry, String> {
+    let side: Sidecar =
+        serde_json::from_slice(sidecar).map_err(|e| format!("not a cache sidecar: {e}"))?;
+    if side.format != 1 || side.key != *key {
+        return Err("written for another query (hash collision or an old format)".into());
+    }
+    let (Some(complete), Some(tentative)) = (from_text(&side.complete), from_text(&side.tentative))
+    else {
+        return Err("unreadable time spans".into());
+    };
+    Ok(Entry {
+        key: key.clone(),
+        coverage: Coverage {
+            complete,
+            tentative,
+        },
+        points: read_points(pq, points)?,
+    })
+}
+
+fn read_points(
+    path: &Path,
+    file: impl polars::io::mmap::MmapBytesReader,
+) -> std::result::Result<Vec<(i64, f64)>, String> {
     use polars::prelude::*;
-    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let df = ParquetReader::new(file)
         .finish()
         .map_err(|e| format!("{}: not a readable Parquet file: {e}", path.display()))?;
@@ -405,7 +425,7 @@ mod tests {
     #[test]
     fn store_and_load_round_trip() {
         let dir = std::env::temp_dir().join(format!("slo-cache-test-{}", std::process::id()));
-        let c = Cache::new(&dir);
+        let c = Cache::open(&dir).unwrap();
         let mut e = Entry::empty(key());
         e.record(0, 3600, vec![(0, 1.5), (60, 0.0), (3540, 2e9)], 1800, false);
         c.store(&e).unwrap();

@@ -215,7 +215,7 @@ async fn run_async(cfg: &Config, opts: &LoadOptions) -> Result<(DataSet, Summary
             .unwrap_or(std::path::Path::new("."))
             .join(".slo-cache")
     });
-    let cache = Cache::new(&cache_root);
+    let cache = Cache::open(&cache_root)?;
     let mut summary = Summary {
         cache_dir: cache_root.clone(),
         ..Summary::default()
@@ -306,6 +306,15 @@ async fn run_async(cfg: &Config, opts: &LoadOptions) -> Result<(DataSet, Summary
     for s in &series {
         if s.layout.missing.is_empty() {
             continue;
+        }
+        let lacking: i64 = s.layout.missing.iter().map(|(a, b)| b - a).sum();
+        if opts.offline && lacking >= s.end - s.start {
+            return Err(Error::data(format!(
+                "--offline: the cache holds nothing for {} ({} to {}); run `slo fetch` first, or drop --offline",
+                s.label(),
+                fmt_time(s.start),
+                fmt_time(s.end)
+            )));
         }
         if opts.offline {
             crate::warn(&format!(
