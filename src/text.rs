@@ -36,6 +36,15 @@ pub fn line(s: &str) -> String {
     escape(&s.replace(['\r', '\n'], " "), false).into_owned()
 }
 
+/// At most `max` characters of `s`, with `…` where it was cut: a value
+/// quoted in a message stays readable however long it is.
+pub fn clip(s: &str, max: usize) -> Cow<'_, str> {
+    match s.char_indices().nth(max) {
+        None => Cow::Borrowed(s),
+        Some((i, _)) => Cow::Owned(format!("{}…", &s[..i])),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -50,5 +59,8 @@ mod tests {
         assert_eq!(escape("\u{9b}31m", false), "\\u{9b}31m");
         assert_eq!(line("a\nb\x07"), "a b\\u{7}");
         assert_eq!(escape("é ✅ 漢字", false), "é ✅ 漢字");
+        assert_eq!(clip("abcdef", 3), "abc…");
+        assert_eq!(clip("abc", 3), "abc");
+        assert_eq!(clip("éééé", 2), "éé…");
     }
 }

@@ -743,3 +743,42 @@ fn time_slices_older_than_their_period_is_kept_fail_unless_allowed() {
     assert!(!r.stderr.contains("--allow-coarser-slices"), "{}", r.stderr);
     assert!(r.stderr.contains("the cache holds nothing"), "{}", r.stderr);
 }
+
+/// Runs that share a cache take turns on its lock: four fetches and two
+/// reports at once all succeed, and the cache they leave serves the same
+/// report offline as the files do.
+#[test]
+fn concurrent_runs_share_the_cache_safely() {
+    let Some(emu) = Emulator::start() else { return };
+    let t = base_t();
+    let pts = points(t - 10 * DAY, t + HOUR);
+    emu.seed(&pts);
+    let s = Setup::new(Some(&emu), &pts);
+    let want = report(slo(&s.files_config()), Some(t), &[]);
+    let cfg = s.cw_config();
+    for round in 0..3 {
+        let handles: Vec<_> = (0..6)
+            .map(|i| {
+                let cfg = cfg.clone();
+                let at = fmt(t - (round * 6 + i) * HOUR);
+                std::thread::spawn(move || {
+                    let cmd = if i < 4 { "fetch" } else { "report" };
+                    run(slo(&cfg), &[cmd, "--quiet", "--as-of", &at])
+                })
+            })
+            .collect();
+        for h in handles {
+            let r = h.join().unwrap();
+            assert_eq!(r.code, 0, "round {round}: {}", r.stderr);
+        }
+    }
+    let off = report(slo(&cfg), Some(t), &["--offline"]);
+    same(&off, &want);
+    let cache = s.dir.path().join("cw/.slo-cache/cloudwatch");
+    let temps: Vec<String> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.contains(".tmp-"))
+        .collect();
+    assert!(temps.is_empty(), "{temps:?}");
+}

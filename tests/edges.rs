@@ -334,7 +334,7 @@ fn a_mislabelled_metric_fails_the_gate() {
     );
     assert!(
         err.contains(
-            "metric `errors_5xx` has no point at all in the data; did you mean `Errors_5xx`?"
+            "metric `errors_5xx` has no point at all in the data: no data file holds a point of it; did you mean `Errors_5xx`?"
         ),
         "{err}"
     );
@@ -492,6 +492,7 @@ fn deep_nesting_is_refused() {
             err.contains("at most 1024") || err.contains("levels deep"),
             "{err}"
         );
+        assert!(err.len() < 400, "the message quotes a clipped value: {err}");
     }
     // YAML nested 100,000 deep (flow and block): refused before parsing.
     for text in [

@@ -217,7 +217,8 @@ impl Validator<'_> {
         Error::Config {
             file: self.path.to_path_buf(),
             line: locate::line_of(self.text, key),
-            message: format!("{key}: {}", message.into()),
+            // A value quoted from a hostile file can be megabytes long.
+            message: format!("{key}: {}", crate::text::clip(&message.into(), 300)),
             hint,
         }
     }
@@ -407,7 +408,11 @@ impl Validator<'_> {
                     ));
                 }
                 let expr = expr::parse(text).map_err(|e| {
-                    self.err(&format!("{key}.expression"), format!("`{text}`: {e}"), None)
+                    self.err(
+                        &format!("{key}.expression"),
+                        format!("`{}`: {e}", crate::text::clip(text, 80)),
+                        None,
+                    )
                 })?;
                 for op in expr.operands() {
                     if !raw.contains_key(&op) {

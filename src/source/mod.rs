@@ -174,8 +174,14 @@ pub fn load(cfg: &Config, opts: &LoadOptions) -> Result<Loaded> {
                     .join(" or ")
             )
         };
+        let whence = match &cfg.source {
+            Source::CloudWatch { .. } => {
+                "CloudWatch returned no datapoint for it (check its namespace, name, dimensions and stat)"
+            }
+            Source::Files { .. } => "no data file holds a point of it",
+        };
         crate::warn(&format!(
-            "metric `{}` has no point at all in the data{hint} (set `allow_empty: true` on it in slo.yaml if it may be empty)",
+            "metric `{}` has no point at all in the data: {whence}{hint} (set `allow_empty: true` on it in slo.yaml if it may be empty)",
             m.name
         ));
     }

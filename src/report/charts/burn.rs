@@ -28,14 +28,18 @@ pub fn burn_axis(s: &SloReport) -> f64 {
     style::snap(0.0, top * 1.15, 6).1
 }
 
-/// The lookbacks that are the long or short window of a firing alert.
+/// The lookbacks that are the long or short window of a firing alert,
+/// compared as durations: an alert written `long: 60m` lights the `1h` bar.
 pub fn highlighted_lookbacks(s: &SloReport) -> Vec<String> {
+    let dur = |t: &str| crate::duration::Dur::parse(t).ok();
     s.burn_rates
         .keys()
         .filter(|k| {
-            s.alerts
-                .iter()
-                .any(|a| a.firing && (a.long == **k || a.short == **k))
+            let k = dur(k);
+            k.is_some()
+                && s.alerts
+                    .iter()
+                    .any(|a| a.firing && (dur(&a.long) == k || dur(&a.short) == k))
         })
         .cloned()
         .collect()

@@ -429,6 +429,11 @@ fn burn_chart_highlights_firing_windows_and_marks_missing_rates() {
     .collect();
     s.alerts[0].firing = true;
     assert_eq!(highlighted_lookbacks(&s), vec!["5m", "1h"]);
+    // An alert written `long: 60m, short: 300s` lights the same bars.
+    let mut written = s.clone();
+    written.alerts[0].long = "60m".into();
+    written.alerts[0].short = "300s".into();
+    assert_eq!(highlighted_lookbacks(&written), vec!["5m", "1h"]);
     assert!(close(burn_axis(&s), 25.0), "{}", burn_axis(&s));
     let r = report(vec![s]);
     let (px, frame) = pixels(&burn::BurnChart(chart(&r, 0)));
