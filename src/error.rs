@@ -1,4 +1,6 @@
-//! Exit codes and the one error type that maps onto them.
+//! Exit codes and the one error type that maps onto them. Every error has a
+//! message and may have a hint; one printer ([`std::fmt::Display`]) writes
+//! both, as `main` shows them.
 
 use std::path::PathBuf;
 
@@ -8,46 +10,167 @@ pub mod exit {
     pub const OK: u8 = 0;
     /// `slo check`: an SLO failed one of the `--fail-on` conditions.
     pub const CHECK_FAILED: u8 = 1;
-    /// Usage or configuration error: bad flags, bad slo.yaml.
+    /// Usage or configuration error: bad flags, bad slo.yaml, an `--out`
+    /// folder that cannot be written.
     pub const CONFIG: u8 = 2;
-    /// Data source error: unreachable, denied, malformed or invalid data.
+    /// Data source error: unreachable, denied, malformed or invalid data, and
+    /// a local cache of the source that cannot be written (a full disk).
     pub const DATA: u8 = 3;
 }
 
-#[derive(Debug, thiserror::Error)]
+/// What went wrong, which decides the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Bad command-line usage that clap could not catch.
+    Usage,
+    /// The data source failed or served bad data.
+    Data,
+    /// The source's local cache could not be written or locked.
+    Cache,
+    /// The report (stdout, `--out`, the step summary) could not be written.
+    Output,
+}
+
+#[derive(Debug)]
 pub enum Error {
     /// slo.yaml is unreadable or invalid. `line` is 1-based where known.
-    #[error("{}{}: {message}{}", file.display(), line.map(|l| format!(":{l}")).unwrap_or_default(), hint.as_ref().map(|h| format!("\n  hint: {h}")).unwrap_or_default())]
     Config {
         file: PathBuf,
         line: Option<usize>,
         message: String,
         hint: Option<String>,
     },
-    /// Bad command-line usage that clap could not catch.
-    #[error("{0}")]
-    Usage(String),
-    /// The data source failed or served bad data.
-    #[error("{0}")]
-    Data(String),
-    /// Writing the report failed.
-    #[error("{0}")]
-    Output(String),
+    /// Every other error: its kind, what happened, and what to do about it.
+    Other {
+        kind: Kind,
+        message: String,
+        hint: Option<String>,
+    },
 }
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hint = match self {
+            Error::Config {
+                file,
+                line,
+                message,
+                hint,
+            } => {
+                write!(f, "{}", file.display())?;
+                if let Some(l) = line {
+                    write!(f, ":{l}")?;
+                }
+                write!(f, ": {message}")?;
+                hint
+            }
+            Error::Other { message, hint, .. } => {
+                f.write_str(message)?;
+                hint
+            }
+        };
+        if let Some(h) = hint {
+            write!(f, "\n  hint: {h}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {}
 
 impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Config { .. } | Error::Usage(_) => exit::CONFIG,
-            Error::Data(_) => exit::DATA,
-            // A report that cannot be written is an environment problem, like a bad flag.
-            Error::Output(_) => exit::CONFIG,
+            Error::Config { .. } => exit::CONFIG,
+            Error::Other { kind, .. } => match kind {
+                Kind::Usage | Kind::Output => exit::CONFIG,
+                Kind::Data | Kind::Cache => exit::DATA,
+            },
         }
     }
 
-    pub fn data(msg: impl Into<String>) -> Error {
-        Error::Data(msg.into())
+    fn other(kind: Kind, message: impl Into<String>) -> Error {
+        Error::Other {
+            kind,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn usage(message: impl Into<String>) -> Error {
+        Error::other(Kind::Usage, message)
+    }
+
+    pub fn data(message: impl Into<String>) -> Error {
+        Error::other(Kind::Data, message)
+    }
+
+    pub fn cache(message: impl Into<String>) -> Error {
+        Error::other(Kind::Cache, message)
+    }
+
+    pub fn output(message: impl Into<String>) -> Error {
+        Error::other(Kind::Output, message)
+    }
+
+    /// The same error with a hint (what to do about it).
+    pub fn hint(mut self, text: impl Into<String>) -> Error {
+        match &mut self {
+            Error::Config { hint, .. } | Error::Other { hint, .. } => *hint = Some(text.into()),
+        }
+        self
+    }
+
+    /// The same error as another kind (a write of the cache is a data-layer
+    /// failure, although it goes through the same writer as the report).
+    pub fn as_kind(self, new: Kind) -> Error {
+        match self {
+            Error::Other { message, hint, .. } => Error::Other {
+                kind: new,
+                message,
+                hint,
+            },
+            config => config,
+        }
+    }
+
+    /// The kind, `None` for a config error.
+    pub fn kind(&self) -> Option<Kind> {
+        match self {
+            Error::Config { .. } => None,
+            Error::Other { kind, .. } => Some(*kind),
+        }
+    }
+
+    /// The message alone, without file, line or hint.
+    pub fn message(&self) -> &str {
+        match self {
+            Error::Config { message, .. } | Error::Other { message, .. } => message,
+        }
     }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_printer_and_the_documented_codes() {
+        let e = Error::data("requests: 503").hint("retry later");
+        assert_eq!(e.to_string(), "requests: 503\n  hint: retry later");
+        assert_eq!(e.exit_code(), 3);
+        assert_eq!(Error::cache("disk full").exit_code(), 3);
+        assert_eq!(Error::output("--out x: denied").exit_code(), 2);
+        assert_eq!(Error::usage("--as-of: bad").exit_code(), 2);
+        let c = Error::Config {
+            file: "slo.yaml".into(),
+            line: Some(3),
+            message: "slos: lists no SLO".into(),
+            hint: None,
+        };
+        assert_eq!(c.to_string(), "slo.yaml:3: slos: lists no SLO");
+        assert_eq!(c.exit_code(), 2);
+    }
+}

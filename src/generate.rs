@@ -142,13 +142,13 @@ pub fn write(
     force: bool,
 ) -> Result<()> {
     let end = crate::config::parse_time(end)
-        .map_err(Error::Usage)?
+        .map_err(Error::usage)?
         .timestamp();
     let end = end - end.rem_euclid(60);
     if days <= 0 {
-        return Err(Error::Usage("--days must be positive".into()));
+        return Err(Error::usage("--days must be positive"));
     }
-    std::fs::create_dir_all(dir).map_err(|e| Error::Output(format!("{}: {e}", dir.display())))?;
+    std::fs::create_dir_all(dir).map_err(|e| Error::output(format!("{}: {e}", dir.display())))?;
     if !force {
         let mut names: Vec<String> = if services == 0 {
             vec![format!("alb.{format}")]
@@ -159,7 +159,7 @@ pub fn write(
             names.push("slo.yaml".into());
         }
         if let Some(n) = names.iter().find(|n| dir.join(n).exists()) {
-            return Err(Error::Usage(format!(
+            return Err(Error::usage(format!(
                 "--dir {}: {n} is already there; pass --force to replace it, or choose another --dir",
                 dir.display()
             )));
@@ -187,7 +187,7 @@ pub fn write(
             "json" => json(&d, prefix).into_bytes(),
             "csv" => csv(&d, prefix).into_bytes(),
             other => {
-                return Err(Error::Usage(format!(
+                return Err(Error::usage(format!(
                     "--format {other}: use parquet, json or csv"
                 )))
             }
@@ -215,7 +215,7 @@ fn parquet(d: &ServiceData, prefix: &str, compression: ParquetCompression) -> Re
             }
         }
     }
-    let err = |e: PolarsError| Error::Output(format!("parquet: {e}"));
+    let err = |e: PolarsError| Error::output(format!("parquet: {e}"));
     let time = Series::new("timestamp".into(), ts)
         .cast(&DataType::Datetime(
             TimeUnit::Milliseconds,

@@ -45,20 +45,20 @@ fn series(c: &Common) -> Result<(i64, i64)> {
     let parse = |flag: &str, v: &str| {
         crate::duration::Dur::parse(v)
             .map(|d| d.secs())
-            .map_err(|e| Error::Usage(format!("--{flag}: {e}")))
+            .map_err(|e| Error::usage(format!("--{flag}: {e}")))
     };
     let (range, step) = (
         parse("series-range", &c.series_range)?,
         parse("series-step", &c.series_step)?,
     );
     if step > range {
-        return Err(Error::Usage(format!(
+        return Err(Error::usage(format!(
             "--series-step {} is longer than --series-range {}",
             c.series_step, c.series_range
         )));
     }
     if range / step > 10_000 {
-        return Err(Error::Usage(format!(
+        return Err(Error::usage(format!(
             "--series-range {} / --series-step {} is more than 10,000 points",
             c.series_range, c.series_step
         )));
@@ -111,7 +111,7 @@ pub fn evaluate_with(c: &Common, cfg: Config) -> Result<(Config, Report)> {
 
 /// `(seconds, nanoseconds)` of an RFC 3339 time.
 fn parse_as_of(s: &str) -> Result<(i64, u32)> {
-    let t = crate::config::parse_time(s).map_err(|e| Error::Usage(format!("--as-of: {e}")))?;
+    let t = crate::config::parse_time(s).map_err(|e| Error::usage(format!("--as-of: {e}")))?;
     Ok((t.timestamp(), t.timestamp_subsec_nanos()))
 }
 

@@ -291,7 +291,7 @@ impl Validator<'_> {
             Some(list) => self.alerts("alerts", list)?,
             None => {
                 let list: Vec<raw::RawAlert> = serde_yaml::from_str(DEFAULT_ALERTS)
-                    .map_err(|e| Error::Usage(format!("built-in alert table: {e}")))?;
+                    .map_err(|e| Error::usage(format!("built-in alert table: {e}")))?;
                 self.alerts("alerts", list)?
             }
         };

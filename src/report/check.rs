@@ -34,13 +34,13 @@ pub fn parse_fail_on(text: &str, severities: &[&str]) -> Result<Vec<FailOn>> {
                 Some(sev) if !sev.is_empty() => {
                     let mut known: Vec<&str> = severities.to_vec();
                     known.dedup();
-                    return Err(Error::Usage(format!(
+                    return Err(Error::usage(format!(
                         "--fail-on: no alert has the severity `{sev}`; the alerts' severities are: {}",
                         known.join(", ")
                     )));
                 }
                 _ => {
-                    return Err(Error::Usage(format!(
+                    return Err(Error::usage(format!(
                         "--fail-on: `{p}` is not a condition; use breached, warning, no-data, missing-data, alert or alert:SEVERITY"
                     )))
                 }
@@ -48,7 +48,7 @@ pub fn parse_fail_on(text: &str, severities: &[&str]) -> Result<Vec<FailOn>> {
         });
     }
     if out.is_empty() {
-        return Err(Error::Usage("--fail-on lists no condition".into()));
+        return Err(Error::usage("--fail-on lists no condition"));
     }
     Ok(out)
 }

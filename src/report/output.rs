@@ -12,7 +12,7 @@ pub fn stdout(bytes: &[u8]) -> Result<()> {
     match out.write_all(bytes).and_then(|_| out.flush()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Error::Output(format!("stdout: {e}"))),
+        Err(e) => Err(Error::output(format!("stdout: {e}"))),
     }
 }
 
@@ -36,7 +36,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     })();
     res.map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
-        Error::Output(format!("{}: cannot write: {e}", path.display()))
+        Error::output(format!("{}: cannot write: {e}", path.display()))
     })
 }
 
@@ -74,9 +74,8 @@ pub struct DirLock {
 /// in messages (`--out reports`).
 pub fn lock_dir(dir: &Path, what: &str) -> Result<DirLock> {
     let file = std::fs::File::open(dir).map_err(|e| {
-        Error::Output(format!(
-            "{what}: cannot open the folder: {e}\n  hint: check its permissions, or pass a folder you can write to"
-        ))
+        Error::output(format!("{what}: cannot open the folder: {e}"))
+            .hint("check its permissions, or pass a folder you can write to")
     })?;
     match file.try_lock() {
         Ok(()) => {}
@@ -85,10 +84,10 @@ pub fn lock_dir(dir: &Path, what: &str) -> Result<DirLock> {
                 "{what}: another slo run is writing there; waiting for it to finish"
             ));
             file.lock()
-                .map_err(|e| Error::Output(format!("{what}: cannot lock the folder: {e}")))?;
+                .map_err(|e| Error::output(format!("{what}: cannot lock the folder: {e}")))?;
         }
         Err(std::fs::TryLockError::Error(e)) => {
-            return Err(Error::Output(format!(
+            return Err(Error::output(format!(
                 "{what}: cannot lock the folder: {e}"
             )))
         }
@@ -111,7 +110,7 @@ pub fn append(path: &Path, bytes: &[u8]) -> Result<()> {
         .append(true)
         .open(path)
         .and_then(|mut f| f.write_all(bytes))
-        .map_err(|e| Error::Output(format!("{}: cannot append: {e}", path.display())))
+        .map_err(|e| Error::output(format!("{}: cannot append: {e}", path.display())))
 }
 
 /// A file name made from an SLO name: lowercase ASCII letters, digits, `-` and
@@ -157,15 +156,13 @@ pub fn write_report_dir(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
     let what = format!("--out {}", dir.display());
     match std::fs::metadata(dir) {
         Ok(m) if !m.is_dir() => {
-            return Err(Error::Output(format!(
-                "{what}: not a directory\n  hint: pass the folder the report goes into, e.g. --out reports"
-            )))
+            return Err(Error::output(format!("{what}: not a directory"))
+                .hint("pass the folder the report goes into, e.g. --out reports"))
         }
         Ok(_) => {}
         Err(_) => std::fs::create_dir_all(dir).map_err(|e| {
-            Error::Output(format!(
-                "{what}: cannot create the folder: {e}\n  hint: create it first, or pass a folder you can write to"
-            ))
+            Error::output(format!("{what}: cannot create the folder: {e}"))
+                .hint("create it first, or pass a folder you can write to")
         })?,
     }
     let _lock = lock_dir(dir, &what)?;
@@ -181,13 +178,14 @@ pub fn write_report_dir(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
         .filter(|n| !before.contains(*n) && std::fs::symlink_metadata(dir.join(n)).is_ok())
         .collect();
     if !foreign.is_empty() {
-        return Err(Error::Output(format!(
-            "{what}: {} already there and slo did not write {}; nothing was written\n  \
-             hint: move {} away, or pass another folder (slo replaces only the files it \
-             wrote, listed in {MANIFEST})",
+        let them = if foreign.len() == 1 { "it" } else { "them" };
+        return Err(Error::output(format!(
+            "{what}: {} already there and slo did not write {them}; nothing was written",
             list(&foreign),
-            if foreign.len() == 1 { "it" } else { "them" },
-            if foreign.len() == 1 { "it" } else { "them" },
+        ))
+        .hint(format!(
+            "move {them} away, or pass another folder (slo replaces only the files it \
+             wrote, listed in {MANIFEST})"
         )));
     }
 
@@ -278,7 +276,7 @@ fn write_manifest(dir: &Path, files: &BTreeSet<String>) -> Result<()> {
         files: files.iter().cloned().collect(),
     };
     let mut bytes = serde_json::to_vec_pretty(&m)
-        .map_err(|e| Error::Output(format!("{}: {e}", dir.join(MANIFEST).display())))?;
+        .map_err(|e| Error::output(format!("{}: {e}", dir.join(MANIFEST).display())))?;
     bytes.push(b'\n');
     write_atomic(&dir.join(MANIFEST), &bytes)
 }

@@ -126,9 +126,9 @@ pub fn render_all(report: &Report, format: ChartFormat) -> Result<Charts, Error>
 
 /// Renders every chart of `report`.
 pub fn render_with(report: &Report, opts: &ChartOptions) -> Result<Charts, Error> {
-    style::register_fonts().map_err(|e| Error::Output(format!("charts: {e}")))?;
+    style::register_fonts().map_err(|e| Error::output(format!("charts: {e}")))?;
     let ext = opts.format.extension();
-    let fail = |what: &str, e: ChartError| Error::Output(format!("chart {what}: {e}"));
+    let fail = |what: &str, e: ChartError| Error::output(format!("chart {what}: {e}"));
     let overview_name = format!("overview.{ext}");
     let overview = Image {
         bytes: render(&overview::Overview { report }, opts.format)

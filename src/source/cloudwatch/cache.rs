@@ -22,7 +22,7 @@
 //! less than the Parquet file holds, never more.
 
 use super::plan::{spans, Coverage, Spans};
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::series::fmt_time;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -191,12 +191,14 @@ impl Cache {
     pub fn open(root: &Path) -> Result<Cache> {
         let dir = root.join("cloudwatch");
         std::fs::create_dir_all(&dir).map_err(|err| {
-            Error::Output(format!(
-                "{}: cannot create the cache directory: {err}\n  hint: pass --cache-dir DIR, a folder you can write to",
+            Error::cache(format!(
+                "{}: cannot create the cache directory: {err}",
                 dir.display()
             ))
+            .hint("pass --cache-dir DIR, a folder you can write to")
         })?;
-        let lock = crate::report::output::lock_dir(&dir, &format!("the cache {}", dir.display()))?;
+        let lock = crate::report::output::lock_dir(&dir, &format!("the cache {}", dir.display()))
+            .map_err(|e| e.as_kind(Kind::Cache))?;
         crate::report::output::clean_stale_temps(&dir, |_| true);
         Ok(Cache { dir, _lock: lock })
     }
@@ -231,13 +233,16 @@ impl Cache {
     /// Writes an entry: the Parquet file, then the sidecar, each atomically.
     pub fn store(&self, e: &Entry) -> Result<()> {
         std::fs::create_dir_all(&self.dir).map_err(|err| {
-            Error::Output(format!(
+            Error::cache(format!(
                 "{}: cannot create the cache directory: {err}",
                 self.dir.display()
             ))
         })?;
         let (pq, js) = self.paths(&e.key);
-        crate::report::output::write_atomic(&pq, &write_points(&e.points)?)?;
+        let write = |path: &Path, bytes: &[u8]| {
+            crate::report::output::write_atomic(path, bytes).map_err(|e| e.as_kind(Kind::Cache))
+        };
+        write(&pq, &write_points(&e.points)?)?;
         let side = Sidecar {
             format: 1,
             key: e.key.clone(),
@@ -248,15 +253,15 @@ impl Cache {
             updated: fmt_time(chrono::Utc::now().timestamp()),
         };
         let mut text = serde_json::to_vec_pretty(&side)
-            .map_err(|err| Error::Output(format!("{}: {err}", js.display())))?;
+            .map_err(|err| Error::cache(format!("{}: {err}", js.display())))?;
         text.push(b'\n');
-        crate::report::output::write_atomic(&js, &text)
+        write(&js, &text)
     }
 }
 
 fn write_points(points: &[(i64, f64)]) -> Result<Vec<u8>> {
     use polars::prelude::*;
-    let err = |e: PolarsError| Error::Output(format!("cache: cannot encode Parquet: {e}"));
+    let err = |e: PolarsError| Error::cache(format!("cache: cannot encode Parquet: {e}"));
     let time = Series::new(
         "timestamp".into(),
         points.iter().map(|p| p.0 * 1000).collect::<Vec<i64>>(),

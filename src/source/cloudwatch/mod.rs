@@ -36,7 +36,7 @@ pub mod client;
 pub mod plan;
 pub mod range;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::model::{AsOfSetting, Config, MetricKind, Query, Source};
 use crate::series::{fmt_time, DataSet, TimeSeries};
 use crate::source::LoadOptions;
@@ -415,13 +415,14 @@ fn check_slices(series: &[SeriesState], allow: bool, now: i64, t: i64) -> Result
             return Err(Error::data(format!(
                 "slo `{slo}`: its {} slices cannot be read from CloudWatch for all it judges: \
                  CloudWatch keeps {} data for {} days, and its window with its lookbacks \
-                 reaches back to {} ({} before T)\n  hint: {hint}",
+                 reaches back to {} ({} before T)",
                 secs_label(p),
                 secs_label(p),
                 plan::retention(p) / 86_400,
                 fmt_time(*from),
                 secs_label(t - from),
-            )));
+            ))
+            .hint(hint));
         }
     }
     Ok(())
@@ -597,9 +598,17 @@ async fn execute(
     progress.finish();
     set.abort_all();
     outcome.map_err(|e| match e {
-        Error::Data(m) if done < total => Error::Data(format!(
-            "{m}\n  note: {done} of {total} calls completed and are cached; run again to fetch the rest"
-        )),
+        Error::Other {
+            kind: Kind::Data,
+            message,
+            hint,
+        } if done < total => Error::Other {
+            kind: Kind::Data,
+            message: format!(
+                "{message}\n  note: {done} of {total} calls completed and are cached; run again to fetch the rest"
+            ),
+            hint,
+        },
         other => other,
     })
 }
@@ -627,8 +636,8 @@ fn store_call(
                         .get(&id)
                         .map(|m| m.join("; "))
                         .unwrap_or_default();
-                    refused = Some(Error::data(format!(
-                        "CloudWatch answered {status} for metric {} ({} {} {}{}){}{}",
+                    let e = Error::data(format!(
+                        "CloudWatch answered {status} for metric {} ({} {} {}{}){}",
                         s.label(),
                         s.query.namespace,
                         s.query.name,
@@ -651,12 +660,12 @@ fn store_call(
                         } else {
                             format!(": {why}")
                         },
-                        if status == "Forbidden" {
-                            "\n  hint: the credentials need cloudwatch:GetMetricData on this metric"
-                        } else {
-                            ""
-                        }
-                    )));
+                    ));
+                    refused = Some(if status == "Forbidden" {
+                        e.hint("the credentials need cloudwatch:GetMetricData on this metric")
+                    } else {
+                        e
+                    });
                 }
                 continue;
             }
