@@ -176,6 +176,13 @@ pub fn parse(path: &Path, text: &str) -> Result<Config> {
                 .and_then(|l| locate::repeated_key(text, l, &dup))
                 .or(line);
         }
+        // serde_yaml may name the enclosing mapping (`slos[0]: unknown field
+        // ...`): the full key path is printed instead, once.
+        if let Some((head, rest)) = message.split_once(": ") {
+            if !head.is_empty() && key.starts_with(head) && !head.contains(' ') {
+                message = rest.to_string();
+            }
+        }
         let message = if key.is_empty() || key == "." || message.starts_with(&key) {
             message
         } else {
