@@ -10,6 +10,9 @@
 //! Data is generated once into `target/bench-data/` (deterministic). Set
 //! `SLO_BENCH_QUICK=1` for N = 1 and 100 only.
 
+#[path = "../tests/support/generate.rs"]
+mod generate;
+
 use slo::compute::{evaluate, EvalOptions};
 use slo::report::{renderer, Format};
 use std::path::{Path, PathBuf};
@@ -32,7 +35,7 @@ fn fleet(slos: usize, days: i64, format: &str) -> PathBuf {
     let services = slos.div_ceil(4);
     let dir = data_dir().join(format!("{format}-{services}x{days}d"));
     if !dir.join("slo.yaml").exists() {
-        slo::generate::write(&dir, services, days, END, format, true).expect("generate");
+        generate::write(&dir, services, days, END, format, true).expect("generate");
     }
     let full = std::fs::read_to_string(dir.join("slo.yaml")).expect("slo.yaml");
     let (head, list) = full.split_once("slos:\n").expect("slos");

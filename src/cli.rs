@@ -158,28 +158,6 @@ pub enum Command {
         #[command(flatten)]
         source: SourceArgs,
     },
-    /// Write deterministic sample data (the bundled sample, or a fleet for benchmarks).
-    #[command(hide = true)]
-    Generate {
-        /// Number of services (each with the seed's metrics); 0 writes the bundled sample.
-        #[arg(long, default_value_t = 0)]
-        services: usize,
-        /// Days of 1-minute data.
-        #[arg(long, default_value_t = 35)]
-        days: i64,
-        /// End of the data (RFC 3339).
-        #[arg(long, default_value = "2026-11-23T00:00:00Z")]
-        end: String,
-        /// parquet, json or csv.
-        #[arg(long, default_value = "parquet")]
-        format: String,
-        /// The output directory.
-        #[arg(long)]
-        dir: PathBuf,
-        /// Replace files that are already there.
-        #[arg(long)]
-        force: bool,
-    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

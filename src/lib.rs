@@ -16,7 +16,6 @@ pub mod error;
 pub mod exact;
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod generate;
 pub mod model;
 pub mod report;
 pub mod series;

@@ -536,13 +536,15 @@ fn series_range_and_step_shape_the_history() {
 #[test]
 fn the_bundled_sample_is_reproducible() {
     let dir = tempfile::tempdir().unwrap();
-    let out = slo()
-        .arg("generate")
-        .arg("--dir")
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    crate::generate::write(
+        dir.path(),
+        0,
+        35,
+        crate::generate::SAMPLE_END,
+        "parquet",
+        false,
+    )
+    .unwrap();
     let made = std::fs::read(dir.path().join("alb.parquet")).unwrap();
     let kept = std::fs::read(repo().join("examples/data/alb.parquet")).unwrap();
     assert!(

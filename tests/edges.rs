@@ -162,13 +162,15 @@ fn out_keeps_the_folders_mode_and_group() {
 /// A fleet slo.yaml and data (N services × 4 SLOs), as the benchmarks make it.
 fn fleet(services: usize, days: i64) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let out = slo()
-        .args(["generate", "--services", &services.to_string()])
-        .args(["--days", &days.to_string(), "--dir"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    crate::generate::write(
+        dir.path(),
+        services,
+        days,
+        crate::generate::SAMPLE_END,
+        "parquet",
+        false,
+    )
+    .unwrap();
     dir
 }
 
@@ -718,15 +720,21 @@ fn messages_say_what_is_meant() {
     assert_eq!(v["as_of_requested"], "2026-11-01T01:00:30.250Z");
     assert_eq!(v["as_of"], "2026-11-01T01:00:00Z");
 
-    // slo generate never overwrites without --force.
+    // The generator (a dev tool now, no longer inside slo) never overwrites
+    // without --force.
     let dir = fleet(1, 1);
     let yaml = std::fs::read(dir.path().join("slo.yaml")).unwrap();
-    let out = slo()
-        .args(["generate", "--services", "1", "--days", "2", "--dir"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("pass --force"), "{}", stderr(&out));
+    let err = crate::generate::write(
+        dir.path(),
+        1,
+        2,
+        crate::generate::SAMPLE_END,
+        "parquet",
+        false,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("pass --force"), "{err}");
     assert_eq!(std::fs::read(dir.path().join("slo.yaml")).unwrap(), yaml);
+    let out = slo().args(["generate", "--dir", "."]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "slo has no generate command");
 }

@@ -6,6 +6,8 @@ mod cloudwatch;
 mod common;
 mod edges;
 mod fuzz_corpus;
+#[path = "support/generate.rs"]
+mod generate;
 mod math;
 mod reference;
 mod robustness;

@@ -25,17 +25,6 @@ pub fn run(cli: Cli) -> Result<u8> {
         } => check::run(&Common::with_eval(g, &eval), format, &fail_on),
         Command::Validate => validate::run(&Common::new(g)),
         Command::Fetch { format, source } => fetch::run(&Common::with_source(g, &source), format),
-        Command::Generate {
-            services,
-            days,
-            end,
-            format,
-            dir,
-            force,
-        } => {
-            crate::generate::write(&dir, services, days, &end, &format, force)?;
-            Ok(crate::error::exit::OK)
-        }
     }
 }
 

@@ -2,12 +2,20 @@
 //! (35 days at 1 minute of an ALB in front of the seed's FastAPI backend, with a
 //! diurnal cycle, weekends, two incidents, a traffic drop and a gap), and fleets
 //! of such services for the benchmarks. Same arguments, same bytes.
+//!
+//! A development tool, not part of slo: the tests, the benchmarks and
+//! `cargo run --release --example generate` include this file.
 
-use crate::error::{Error, Result};
-use crate::series::fmt_time;
+#![allow(dead_code)] // each includer uses a part
+
 use polars::prelude::ParquetCompression;
+use slo::error::{Error, Result};
+use slo::series::fmt_time;
 use std::fmt::Write as _;
 use std::path::Path;
+
+/// The end of the bundled sample (and the default `--end`).
+pub const SAMPLE_END: &str = "2026-11-23T00:00:00Z";
 
 /// splitmix64: small, fast and good enough for synthetic traffic.
 struct Rng(u64);
@@ -141,7 +149,7 @@ pub fn write(
     format: &str,
     force: bool,
 ) -> Result<()> {
-    let end = crate::config::parse_time(end)
+    let end = slo::config::parse_time(end)
         .map_err(Error::usage)?
         .timestamp();
     let end = end - end.rem_euclid(60);
@@ -192,10 +200,10 @@ pub fn write(
                 )))
             }
         };
-        crate::report::output::write_atomic(&dir.join(format!("{stem}.{format}")), &bytes)?;
+        slo::report::output::write_atomic(&dir.join(format!("{stem}.{format}")), &bytes)?;
     }
     if services > 0 {
-        crate::report::output::write_atomic(
+        slo::report::output::write_atomic(
             &dir.join("slo.yaml"),
             fleet_config(services, format).as_bytes(),
         )?;
@@ -316,11 +324,12 @@ pub fn fleet_config(services: usize, format: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, unused_imports)]
 mod tests {
     use super::*;
 
     fn at(s: &str) -> i64 {
-        crate::config::parse_time(s).unwrap().timestamp()
+        slo::config::parse_time(s).unwrap().timestamp()
     }
 
     #[test]
