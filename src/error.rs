@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-/// The exit codes of interface.md: scripts rely on them.
+/// The exit codes of docs/interface.md: scripts rely on them.
 pub mod exit {
     /// Success: the report was written, or every check passed.
     pub const OK: u8 = 0;

@@ -82,7 +82,7 @@ fn bad_value(metric: &str, t: i64, v: f64) -> Error {
 }
 
 impl RatioIndex {
-    /// Joins the numerator and `total` on their timestamps and applies slo-math's
+    /// Joins the numerator and `total` on their timestamps and applies docs/math.md's
     /// rules: no `total` (or 0) holds no events; a missing `good` is a missing
     /// period; a missing `bad` is 0; `good`/`bad` above `total` is clamped.
     pub fn build(num: Numerator, total_name: &str, total: &TimeSeries) -> Result<RatioIndex> {

@@ -1,4 +1,4 @@
-//! The SLO math of slo-math.md: SLI, error budget, burn rates, alerts, status and
+//! The SLO math of docs/math.md: SLI, error budget, burn rates, alerts, status and
 //! forecast, for every SLO at the evaluation time T, plus the rolling SLI and
 //! budget as an hourly series for the charts.
 //!

@@ -1,4 +1,4 @@
-//! The JSON report: the contract of slo-math.md (numbers in full f64 precision).
+//! The JSON report: the contract of docs/interface.md (numbers in full f64 precision).
 
 use super::Renderer;
 use crate::compute::Report;

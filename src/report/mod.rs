@@ -23,7 +23,7 @@ pub enum Format {
     Table,
     /// A wiki page: a summary table and a section per SLO.
     Markdown,
-    /// The JSON report of slo-math.md.
+    /// The JSON report of docs/interface.md.
     Json,
 }
 
