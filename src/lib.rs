@@ -16,6 +16,7 @@ pub mod error;
 pub mod exact;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod guard;
 pub mod model;
 pub mod report;
 pub mod series;

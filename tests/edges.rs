@@ -738,3 +738,21 @@ fn messages_say_what_is_meant() {
     let out = slo().args(["generate", "--dir", "."]).output().unwrap();
     assert_eq!(out.status.code(), Some(2), "slo has no generate command");
 }
+
+// 15. What the fuzzers found stays fixed: a Parquet footer that made polars'
+// decoder panic ("thrift bool field") is exit 3 with a message, no panic.
+#[test]
+fn a_damaged_parquet_footer_is_a_data_error() {
+    let crash = repo().join("fuzz/regressions/parquet/thrift-bool-field");
+    let dir = project(CONFIG, "x.csv", "timestamp,metric,value\n");
+    std::fs::remove_file(dir.path().join("data/x.csv")).unwrap();
+    std::fs::copy(&crash, dir.path().join("data/damaged.parquet")).unwrap();
+    let out = report(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("damaged.parquet: not a readable Parquet file"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}

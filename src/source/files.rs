@@ -612,7 +612,22 @@ fn check_parquet_schema(path: &Path, schema: &polars::prelude::ArrowSchema) -> R
     Ok(())
 }
 
+/// Reads a Parquet file; a damaged file that makes the decoder panic is a
+/// data error like any other unreadable file.
 fn read_parquet(
+    path: &Path,
+    input: impl polars::io::mmap::MmapBytesReader,
+    names: &Wanted,
+) -> Result<Chunks> {
+    crate::guard::catch(|| read_parquet_unguarded(path, input, names)).unwrap_or_else(|why| {
+        Err(Error::data(format!(
+            "{}: not a readable Parquet file: the decoder failed ({why})",
+            path.display()
+        )))
+    })
+}
+
+fn read_parquet_unguarded(
     path: &Path,
     input: impl polars::io::mmap::MmapBytesReader,
     names: &Wanted,

@@ -307,7 +307,8 @@ pub fn decode(
             complete,
             tentative,
         },
-        points: read_points(pq, points)?,
+        points: crate::guard::catch(|| read_points(pq, points))
+            .unwrap_or_else(|why| Err(format!("{}: the decoder failed ({why})", pq.display())))?,
     })
 }
 
