@@ -756,3 +756,27 @@ fn a_damaged_parquet_footer_is_a_data_error() {
     );
     assert!(!err.contains("panicked"), "{err}");
 }
+
+// The fuzzers found that a multi-byte character where a timestamp's seconds
+// end (`2026-11-01T00:00:0Ч`) panicked the fast timestamp parser, in CSV and
+// JSON alike: now an error naming the file and the value.
+#[test]
+fn a_multibyte_character_in_a_timestamp_is_a_data_error() {
+    let csv = "timestamp,metric,value\n2026-11-01T00:00:0Ч,requests,10\n";
+    let dir = project(CONFIG, "a.csv", csv);
+    let out = report(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "a.csv:2: metric `requests`: `2026-11-01T00:00:0Ч` is not an RFC 3339 timestamp"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("panicked"));
+    let json = "{\"MetricDataResults\": [{\"Id\": \"requests\", \"Timestamps\": [\"2026-11-01T00:00:0ЦZ\"], \"Values\": [1]}]}";
+    let dir = project(CONFIG, "a.json", json);
+    let out = report(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+}

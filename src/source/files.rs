@@ -329,8 +329,10 @@ pub fn parse_timestamp(s: &str) -> Option<i64> {
         && b[13] == b':'
         && b[16] == b':'
     {
-        let tail = &s[19..];
-        if tail == "Z" || tail == "+00:00" || tail == "z" {
+        // Bytes, not a str slice: byte 19 may fall inside a multi-byte
+        // character (found by fuzzing: `2026-11-01T00:00:0Ч,...` panicked).
+        let tail = &b[19..];
+        if tail == b"Z" || tail == b"+00:00" || tail == b"z" {
             let num = |r: std::ops::Range<usize>| -> Option<i64> {
                 let mut n = 0i64;
                 for &c in &b[r] {
@@ -817,6 +819,9 @@ mod tests {
         assert_eq!(parse_timestamp("2026-13-01T00:00:00Z"), None);
         assert_eq!(parse_timestamp("2026-02-30T00:00:00Z"), None);
         assert_eq!(parse_timestamp("yesterday"), None);
+        // A multi-byte character where the seconds end: no panic, no time.
+        assert_eq!(parse_timestamp("2026-11-01T00:00:0Ч,requests"), None);
+        assert_eq!(parse_timestamp("2026-11-01T00:00:0ЦZ"), None);
     }
 
     #[test]

@@ -294,6 +294,7 @@ pub fn fleet_config(services: usize, format: &str) -> String {
             ("errors_5xx", "Sum"),
             ("fast_requests", "TC(:2)"),
             ("latency_samples", "SampleCount"),
+            ("latency_p95", "p95"),
         ] {
             let metric = if n.starts_with("requests") {
                 "RequestCount"
