@@ -6,33 +6,50 @@
 //! second run one week later fetches against the cold fetch. It runs the real
 //! planner and cache layout, with no network: the calls are counted, not timed.
 
-use slo::source::cloudwatch::cache::REVISABLE;
+use slo::source::cloudwatch::cache::{CacheKey, Entry, REVISABLE};
 use slo::source::cloudwatch::plan::{
-    layout_with, min_calls, plan_calls, requests, Coverage, MetricSpec, Request,
+    floor_to, layout_with, min_calls, plan_calls, requests, Coverage, MetricSpec, Request,
 };
 use std::collections::BTreeMap;
 
 const DAY: i64 = 86_400;
 const T0: i64 = 1_795_392_000; // 2026-11-23T00:00:00Z
 
+/// The cache of one metric: an entry per period, as the product keeps it.
+type MetricCache = BTreeMap<i64, Entry>;
+
+fn key(period: i64) -> CacheKey {
+    CacheKey {
+        namespace: "AWS/ApplicationELB".into(),
+        name: "RequestCount".into(),
+        dimensions: BTreeMap::new(),
+        stat: "Sum".into(),
+        period,
+        region: "us-east-1".into(),
+        endpoint: String::new(),
+        profile: String::new(),
+    }
+}
+
 /// Plans a fetch at `now` of `n` metrics needed over `[now - 30d, now)`, each
-/// with its cache; returns the requests and records what they fetched.
-fn run(n: usize, period: i64, now: i64, caches: &mut [BTreeMap<i64, Coverage>]) -> Vec<Request> {
+/// with its cache; returns the requests and records what they fetched with
+/// the product's own bookkeeping (`Entry::record`, as the CloudWatch source
+/// does after each call).
+fn run(n: usize, period: i64, now: i64, caches: &mut [MetricCache]) -> Vec<Request> {
     let mut all = Vec::new();
     for (i, cache) in caches.iter_mut().enumerate().take(n) {
-        let l = layout_with(period, now - 30 * DAY, now, now, cache, false, true);
+        let covered: BTreeMap<i64, Coverage> = cache
+            .iter()
+            .map(|(p, e)| (*p, e.coverage.clone()))
+            .collect();
+        let l = layout_with(period, now - 30 * DAY, now, now, &covered, false, true);
         let reqs = requests(i, period, &l.fetch, now);
         for r in &reqs {
-            let cov = cache.entry(r.period).or_default();
-            let settled = now - REVISABLE;
-            let (a, b) = (r.start, r.end);
-            if a < settled {
-                cov.complete.push((a, b.min(settled)));
-                cov.complete.sort();
-            }
-            if b > settled {
-                cov.tentative = vec![(a.max(settled), b)];
-            }
+            let e = cache
+                .entry(r.period)
+                .or_insert_with(|| Entry::empty(key(r.period)));
+            let final_until = floor_to(now - REVISABLE, r.period);
+            e.record(r.start, r.end, Vec::new(), final_until, false);
         }
         all.extend(reqs);
     }
@@ -70,7 +87,7 @@ fn main() {
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for period in [60, 300] {
         for n in [1usize, 100, 1000] {
-            let mut caches = vec![BTreeMap::new(); n];
+            let mut caches: Vec<MetricCache> = (0..n).map(|_| BTreeMap::new()).collect();
             let cold = run(n, period, T0, &mut caches);
             let calls = plan_calls(cold.clone()).len();
             let min = min_calls(&cold);
