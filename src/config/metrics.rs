@@ -1,0 +1,246 @@
+//! `metrics:`: CloudWatch queries and expressions, their periods, cycles.
+
+use super::{expr, raw, Validator};
+use crate::error::Result;
+use crate::model::*;
+use indexmap::IndexMap;
+use std::collections::{BTreeMap, HashMap};
+
+impl Validator<'_> {
+    pub(super) fn metrics(&self, raw: &IndexMap<String, raw::RawMetric>) -> Result<Vec<Metric>> {
+        // (the caller passes the map of a `UniqueMap`: no key repeats)
+        if raw.is_empty() {
+            return Err(self.err("metrics", "defines no metric", None));
+        }
+        let mut out: Vec<Metric> = Vec::new();
+        let mut exprs: HashMap<String, Expr> = HashMap::new();
+        for (name, m) in raw {
+            let key = format!("metrics.{name}");
+            if !is_query_id(name) {
+                return Err(self.err(
+                    &key,
+                    format!("`{name}` is not a valid metric name"),
+                    Some("names are CloudWatch query ids: a lowercase letter, then letters, digits or _".into()),
+                ));
+            }
+            if let Some(text) = &m.expression {
+                let query_keys = [
+                    ("namespace", m.namespace.is_some()),
+                    ("name", m.name.is_some()),
+                    ("dimensions", m.dimensions.is_some()),
+                    ("stat", m.stat.is_some()),
+                    ("period", m.period.is_some()),
+                    ("allow_empty", m.allow_empty.is_some()),
+                ];
+                if let Some((k, _)) = query_keys.iter().find(|(_, set)| *set) {
+                    return Err(self.err(
+                        &format!("{key}.{k}"),
+                        "an expression metric takes no query keys",
+                        Some("its period is the largest period of its operands".into()),
+                    ));
+                }
+                let expr = expr::parse(text).map_err(|e| {
+                    self.err(
+                        &format!("{key}.expression"),
+                        format!("`{}`: {e}", crate::text::clip(text, 80)),
+                        None,
+                    )
+                })?;
+                for op in expr.operands() {
+                    if !raw.contains_key(&op) {
+                        return Err(self.unknown_metric(&format!("{key}.expression"), &op));
+                    }
+                }
+                if expr.operands().is_empty() {
+                    return Err(self.err(
+                        &format!("{key}.expression"),
+                        format!("`{text}` reads no metric"),
+                        None,
+                    ));
+                }
+                exprs.insert(name.clone(), expr.clone());
+                out.push(Metric {
+                    name: name.clone(),
+                    period: 0,
+                    kind: MetricKind::Expression {
+                        text: text.clone(),
+                        expr,
+                    },
+                    allow_empty: false,
+                });
+                continue;
+            }
+            let required = |k: &str, v: &Option<String>| -> Result<String> {
+                match v {
+                    Some(s) if !s.trim().is_empty() => Ok(s.clone()),
+                    _ => Err(self.err(
+                        &format!("{key}.{k}"),
+                        format!("missing `{k}`"),
+                        Some("a metric is a CloudWatch query (namespace, name, stat, period) or an `expression`".into()),
+                    )),
+                }
+            };
+            let namespace = required("namespace", &m.namespace)?;
+            let metric_name = required("name", &m.name)?;
+            let stat = required("stat", &m.stat)?;
+            if !is_stat(&stat) {
+                return Err(self.err(
+                    &format!("{key}.stat"),
+                    format!("`{stat}` is not a CloudWatch statistic"),
+                    Some(
+                        "e.g. Sum, SampleCount, Average, Minimum, Maximum, p95, TC(:2), PR(:2)"
+                            .into(),
+                    ),
+                ));
+            }
+            let period = m.period.unwrap_or(60);
+            if period <= 0 || !(matches!(period, 1 | 5 | 10 | 30) || period % 60 == 0) {
+                return Err(self.err(
+                    &format!("{key}.period"),
+                    format!("{period} is not a CloudWatch period"),
+                    Some("use 1, 5, 10, 30 or a multiple of 60 seconds".into()),
+                ));
+            }
+            let dimensions: BTreeMap<String, String> = m
+                .dimensions
+                .clone()
+                .map(|d| d.0)
+                .unwrap_or_default()
+                .into_iter()
+                .collect();
+            out.push(Metric {
+                name: name.clone(),
+                period,
+                kind: MetricKind::Query(Query {
+                    namespace,
+                    name: metric_name,
+                    dimensions,
+                    stat,
+                    period,
+                }),
+                allow_empty: m.allow_empty.unwrap_or(false),
+            });
+        }
+        // Periods of expressions, with cycle detection (depth-first, three colours).
+        let mut period: HashMap<String, i64> = out
+            .iter()
+            .filter(|m| matches!(m.kind, MetricKind::Query(_)))
+            .map(|m| (m.name.clone(), m.period))
+            .collect();
+        fn visit(
+            name: &str,
+            exprs: &HashMap<String, Expr>,
+            period: &mut HashMap<String, i64>,
+            stack: &mut Vec<String>,
+        ) -> std::result::Result<i64, Vec<String>> {
+            if let Some(p) = period.get(name) {
+                return Ok(*p);
+            }
+            if let Some(i) = stack.iter().position(|s| s == name) {
+                let mut cycle = stack[i..].to_vec();
+                cycle.push(name.to_string());
+                return Err(cycle);
+            }
+            stack.push(name.to_string());
+            let mut p = 0;
+            if let Some(e) = exprs.get(name) {
+                for op in e.operands() {
+                    p = p.max(visit(&op, exprs, period, stack)?);
+                }
+            }
+            stack.pop();
+            period.insert(name.to_string(), p);
+            Ok(p)
+        }
+        for m in &mut out {
+            if matches!(m.kind, MetricKind::Expression { .. }) {
+                m.period =
+                    visit(&m.name, &exprs, &mut period, &mut Vec::new()).map_err(|cycle| {
+                        self.err(
+                            &format!("metrics.{}.expression", m.name),
+                            format!("the expressions form a cycle: {}", cycle.join(" → ")),
+                            Some("an expression cannot depend on itself".into()),
+                        )
+                    })?;
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// `[a-z][a-zA-Z0-9_]*`: CloudWatch's rule for query ids.
+pub fn is_query_id(s: &str) -> bool {
+    let mut c = s.chars();
+    matches!(c.next(), Some('a'..='z')) && c.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// CloudWatch statistics: the named ones, percentiles and the bounded families.
+fn is_stat(s: &str) -> bool {
+    const NAMED: [&str; 7] = [
+        "Sum",
+        "SampleCount",
+        "Average",
+        "Minimum",
+        "Maximum",
+        "IQM",
+        "TM",
+    ];
+    if NAMED.contains(&s) {
+        return true;
+    }
+    let lower = s.to_ascii_lowercase();
+    for fam in ["p", "tm", "wm", "tc", "ts", "pr"] {
+        if let Some(rest) = lower.strip_prefix(fam) {
+            let is_num = |t: &str| {
+                !t.is_empty() && t.parse::<f64>().is_ok_and(|v| (0.0..=100.0).contains(&v))
+            };
+            if is_num(rest) && fam != "pr" {
+                return true;
+            }
+            if let Some(inner) = rest.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
+                if let Some((a, b)) = inner.split_once(':') {
+                    let ok = |t: &str| {
+                        let t = t.trim().trim_end_matches('%');
+                        t.is_empty() || t.parse::<f64>().is_ok()
+                    };
+                    if ok(a) && ok(b) && !(a.trim().is_empty() && b.trim().is_empty()) {
+                        return true;
+                    }
+                }
+            }
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stats() {
+        for s in [
+            "Sum",
+            "SampleCount",
+            "p95",
+            "p99.9",
+            "TC(:2)",
+            "PR(:2)",
+            "tm99",
+            "TM(10%:90%)",
+        ] {
+            assert!(is_stat(s), "{s}");
+        }
+        for s in ["sum", "p", "p101", "TC()", "avg", "PR(:)"] {
+            assert!(!is_stat(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn query_ids() {
+        assert!(is_query_id("errors_5xx"));
+        assert!(!is_query_id("5xx"));
+        assert!(!is_query_id("Requests"));
+        assert!(!is_query_id("a-b"));
+    }
+}
