@@ -314,9 +314,11 @@ pub fn decode(
 
 fn read_points(
     path: &Path,
-    file: impl polars::io::mmap::MmapBytesReader,
+    mut file: impl polars::io::mmap::MmapBytesReader,
 ) -> std::result::Result<Vec<(i64, f64)>, String> {
     use polars::prelude::*;
+    crate::source::files::footer::check(&mut file)
+        .map_err(|why| format!("{}: not a readable Parquet file: {why}", path.display()))?;
     let df = ParquetReader::new(file)
         .finish()
         .map_err(|e| format!("{}: not a readable Parquet file: {e}", path.display()))?;

@@ -4,6 +4,7 @@
 //! reported with its file, metric and timestamp.
 
 mod csv;
+pub mod footer;
 mod json;
 mod parquet;
 mod values;

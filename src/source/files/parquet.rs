@@ -82,9 +82,15 @@ fn check_parquet_schema(path: &Path, schema: &polars::prelude::ArrowSchema) -> R
 /// data error like any other unreadable file.
 pub(super) fn read(
     path: &Path,
-    input: impl polars::io::mmap::MmapBytesReader,
+    mut input: impl polars::io::mmap::MmapBytesReader,
     names: &Wanted,
 ) -> Result<Chunks> {
+    super::footer::check(&mut input).map_err(|why| {
+        Error::data(format!(
+            "{}: not a readable Parquet file: {why}",
+            path.display()
+        ))
+    })?;
     crate::guard::catch(|| read_unguarded(path, input, names)).unwrap_or_else(|why| {
         Err(Error::data(format!(
             "{}: not a readable Parquet file: the decoder failed ({why})",
