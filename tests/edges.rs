@@ -743,18 +743,43 @@ fn messages_say_what_is_meant() {
 // decoder panic ("thrift bool field") is exit 3 with a message, no panic.
 #[test]
 fn a_damaged_parquet_footer_is_a_data_error() {
-    let crash = repo().join("fuzz/regressions/parquet/thrift-bool-field");
-    let dir = project(CONFIG, "x.csv", "timestamp,metric,value\n");
-    std::fs::remove_file(dir.path().join("data/x.csv")).unwrap();
-    std::fs::copy(&crash, dir.path().join("data/damaged.parquet")).unwrap();
-    let out = report(dir.path(), &[]);
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
-    let err = stderr(&out);
-    assert!(
-        err.contains("damaged.parquet: not a readable Parquet file"),
-        "{err}"
-    );
-    assert!(!err.contains("panicked"), "{err}");
+    // A panic in the decoder, a list of 76 GB in the footer, a page of -121
+    // values (2^61 bytes reserved), a varint of more than 10 bytes: the last
+    // three aborted the process, which nothing can catch.
+    for (name, why) in [
+        (
+            "parquet/thrift-bool-field",
+            "the decoder failed (thrift bool field)",
+        ),
+        ("cache/footer-list-76gb", "elements in the"),
+        (
+            "parquet/negative-num-values",
+            "a page header with num_values -121",
+        ),
+        ("parquet/slow-6s", "a varint longer than 10 bytes"),
+    ] {
+        let crash = repo().join("fuzz/regressions").join(name);
+        let dir = project(CONFIG, "x.csv", "timestamp,metric,value\n");
+        std::fs::remove_file(dir.path().join("data/x.csv")).unwrap();
+        let bytes = std::fs::read(&crash).unwrap();
+        // The cache target's input is a sidecar length, a sidecar, then Parquet.
+        let bytes = if name.starts_with("cache/") {
+            let n = u16::from_be_bytes([bytes[0], bytes[1]]) as usize;
+            bytes[(2 + n).min(bytes.len())..].to_vec()
+        } else {
+            bytes
+        };
+        std::fs::write(dir.path().join("data/damaged.parquet"), bytes).unwrap();
+        let out = report(dir.path(), &[]);
+        assert_eq!(out.status.code(), Some(3), "{name}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains("damaged.parquet: not a readable Parquet file"),
+            "{name}: {err}"
+        );
+        assert!(err.contains(why), "{name}: {err}");
+        assert!(!err.contains("panicked"), "{name}: {err}");
+    }
 }
 
 // The fuzzers found that a multi-byte character where a timestamp's seconds

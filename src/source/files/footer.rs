@@ -3,8 +3,9 @@
 //! declares a list of 2^33 schema elements, or 2^61 rows, makes it allocate
 //! that much and abort the process (found by fuzzing; an abort cannot be
 //! caught). This walks the footer's Thrift compact encoding without
-//! allocating, refuses a count that the bytes left cannot hold, and bounds
-//! the rows the file declares by its size.
+//! allocating, refuses a count that the bytes left cannot hold, bounds the
+//! rows the file declares by its size, and checks the header of every page
+//! (a negative `num_values` there made polars reserve 2^61 bytes).
 
 use std::io::{Read, Seek, SeekFrom};
 
@@ -15,8 +16,9 @@ const MIN_ROWS: u64 = 1 << 20;
 /// Nesting of Thrift structs and lists (the footer nests about six levels).
 const MAX_DEPTH: usize = 32;
 
-/// Checks the footer of the Parquet file `r` and rewinds it; the error says
-/// what is wrong, for a message "not a readable Parquet file: ...".
+/// Checks the footer of the Parquet file `r`, and the header of every page
+/// it points to, then rewinds it; the error says what is wrong, for a message
+/// "not a readable Parquet file: ...".
 pub fn check<R: Read + Seek>(r: &mut R) -> Result<(), String> {
     let len = r.seek(SeekFrom::End(0)).map_err(|e| e.to_string())?;
     if len < 12 {
@@ -34,35 +36,157 @@ pub fn check<R: Read + Seek>(r: &mut R) -> Result<(), String> {
             "the footer claims {meta_len} bytes of a {len}-byte file"
         ));
     }
+    let meta_start = len - 8 - meta_len;
     let mut meta = vec![0u8; meta_len as usize];
-    r.seek(SeekFrom::End(-8 - meta_len as i64))
+    r.seek(SeekFrom::Start(meta_start))
         .map_err(|e| e.to_string())?;
     r.read_exact(&mut meta).map_err(|e| e.to_string())?;
+    let mut footer = Footer::default();
+    Walker::new(&meta).walk(&mut |ev| footer.event(ev))?;
+    footer.finish_chunk();
+    let max_rows = MIN_ROWS.max(len.saturating_mul(ROWS_PER_BYTE)) as i64;
+    let rows = footer.rows.unwrap_or(0);
+    if !(0..=max_rows).contains(&rows) {
+        return Err(format!(
+            "the footer declares {rows} rows, which a file of {len} bytes cannot hold"
+        ));
+    }
+    for c in &footer.chunks {
+        pages(r, c, meta_start)?;
+    }
     r.seek(SeekFrom::Start(0)).map_err(|e| e.to_string())?;
-    let mut p = Reader {
-        b: &meta,
-        pos: 0,
-        rows: None,
+    Ok(())
+}
+
+/// The largest page slo reads once decompressed.
+const MAX_PAGE: i64 = 1 << 30;
+
+/// Walks the page headers of one column chunk: every count and size must be
+/// non-negative, and every page must lie inside the chunk.
+fn pages<R: Read + Seek>(r: &mut R, c: &Chunk, data_end: u64) -> Result<(), String> {
+    let start = match (c.dictionary, c.data) {
+        (Some(d), Some(p)) if d > 0 => d.min(p),
+        (_, Some(p)) => p,
+        _ => return Err("a column chunk without a data page offset".into()),
     };
-    p.structure(0, true)?;
-    let max_rows = MIN_ROWS.max(len.saturating_mul(ROWS_PER_BYTE));
-    match p.rows {
-        Some(n) if n < 0 => Err(format!("the footer declares {n} rows")),
-        Some(n) if n as u64 > max_rows => Err(format!(
-            "the footer declares {n} rows, more than a file of {len} bytes can hold"
-        )),
-        _ => Ok(()),
+    let size = c.size.unwrap_or(-1);
+    if start < 4 || size < 0 || (start as u64).saturating_add(size as u64) > data_end {
+        return Err(format!(
+            "a column chunk at {start} of {size} bytes lies outside the data"
+        ));
+    }
+    let end = start + size;
+    let mut pos = start;
+    let mut buf = Vec::new();
+    while pos < end {
+        let want = ((end - pos) as usize).min(1 << 20);
+        buf.resize(want, 0);
+        r.seek(SeekFrom::Start(pos as u64))
+            .map_err(|e| e.to_string())?;
+        r.read_exact(&mut buf).map_err(|e| e.to_string())?;
+        let mut w = Walker::new(&buf);
+        let mut compressed = None;
+        let mut bad: Option<String> = None;
+        w.walk(&mut |ev| {
+            if let Event::Int(path, v) = ev {
+                let field = match path {
+                    [2] => "uncompressed_page_size",
+                    [3] => "compressed_page_size",
+                    [5, 1] | [7, 1] | [8, 1] => "num_values",
+                    [8, 2] => "num_nulls",
+                    [8, 3] => "num_rows",
+                    [8, 5] | [8, 6] => "levels_byte_length",
+                    _ => return,
+                };
+                if path == [3] {
+                    compressed = Some(v);
+                }
+                if !(0..=MAX_PAGE).contains(&v) && bad.is_none() {
+                    bad = Some(format!("a page header with {field} {v}"));
+                }
+            }
+        })?;
+        if let Some(b) = bad {
+            return Err(b);
+        }
+        let header = w.pos as i64;
+        let body = compressed.ok_or("a page header without its size")?;
+        pos += header + body;
+        if pos > end {
+            return Err("a page runs past its column chunk".into());
+        }
+    }
+    Ok(())
+}
+
+/// A column chunk's place in the file.
+#[derive(Default, Clone)]
+struct Chunk {
+    data: Option<i64>,
+    dictionary: Option<i64>,
+    size: Option<i64>,
+}
+
+#[derive(Default)]
+struct Footer {
+    rows: Option<i64>,
+    chunks: Vec<Chunk>,
+    current: Option<Chunk>,
+}
+
+impl Footer {
+    fn event(&mut self, ev: Event) {
+        match ev {
+            Event::Int([3], v) => self.rows = Some(v),
+            // row_groups[].columns[].meta_data.{total_compressed_size,
+            // data_page_offset, dictionary_page_offset}
+            Event::Int([4, 1, 3, f], v) => {
+                let c = self.current.get_or_insert_with(Chunk::default);
+                match f {
+                    7 => c.size = Some(v),
+                    9 => c.data = Some(v),
+                    11 => c.dictionary = Some(v),
+                    _ => {}
+                }
+            }
+            Event::End([4, 1]) => self.finish_chunk(),
+            _ => {}
+        }
+    }
+
+    fn finish_chunk(&mut self) {
+        if let Some(c) = self.current.take() {
+            self.chunks.push(c);
+        }
     }
 }
 
-struct Reader<'a> {
-    b: &'a [u8],
-    pos: usize,
-    /// `FileMetaData.num_rows` (field 3 of the top-level struct).
-    rows: Option<i64>,
+/// What the walker reports: an integer field at a path of field ids (list
+/// elements add none), or the end of a struct at a path.
+enum Event<'p> {
+    Int(&'p [i16], i64),
+    End(&'p [i16]),
 }
 
-impl Reader<'_> {
+struct Walker<'a> {
+    b: &'a [u8],
+    pos: usize,
+    path: Vec<i16>,
+}
+
+impl<'a> Walker<'a> {
+    fn new(b: &'a [u8]) -> Self {
+        Walker {
+            b,
+            pos: 0,
+            path: Vec::new(),
+        }
+    }
+
+    fn walk(&mut self, f: &mut dyn FnMut(Event)) -> Result<(), String> {
+        self.structure(f)
+    }
+
     fn left(&self) -> usize {
         self.b.len() - self.pos
     }
@@ -112,8 +236,8 @@ impl Reader<'_> {
         Ok(n)
     }
 
-    fn structure(&mut self, depth: usize, top: bool) -> Result<(), String> {
-        if depth > MAX_DEPTH {
+    fn structure(&mut self, f: &mut dyn FnMut(Event)) -> Result<(), String> {
+        if self.path.len() > MAX_DEPTH {
             return Err("the footer nests too deep".into());
         }
         let mut id: i64 = 0;
@@ -121,6 +245,7 @@ impl Reader<'_> {
             let h = self.byte()?;
             let ty = h & 0x0f;
             if ty == 0 {
+                f(Event::End(&self.path));
                 return Ok(());
             }
             let delta = (h >> 4) as i64;
@@ -129,15 +254,18 @@ impl Reader<'_> {
             } else {
                 id + delta
             };
-            if top && id == 3 && ty == 6 {
-                self.rows = Some(self.zigzag()?);
-                continue;
-            }
-            self.value(ty, depth)?;
+            let id16 = i16::try_from(id).map_err(|_| format!("a field id {id}"))?;
+            self.path.push(id16);
+            let r = match ty {
+                4..=6 => self.zigzag().map(|v| f(Event::Int(&self.path, v))),
+                _ => self.value(ty, f),
+            };
+            self.path.pop();
+            r?;
         }
     }
 
-    fn value(&mut self, ty: u8, depth: usize) -> Result<(), String> {
+    fn value(&mut self, ty: u8, f: &mut dyn FnMut(Event)) -> Result<(), String> {
         match ty {
             1 | 2 => Ok(()), // a boolean field carries its value in its type
             3 => self.skip(1),
@@ -157,7 +285,7 @@ impl Reader<'_> {
                     if elem == 1 || elem == 2 {
                         self.skip(1)?; // booleans in a list take a byte each
                     } else {
-                        self.value(elem, depth + 1)?;
+                        self.value(elem, f)?;
                     }
                 }
                 Ok(())
@@ -170,12 +298,12 @@ impl Reader<'_> {
                 let kv = self.byte()?;
                 let n = self.count(n, 2)?;
                 for _ in 0..n {
-                    self.value(kv >> 4, depth + 1)?;
-                    self.value(kv & 0x0f, depth + 1)?;
+                    self.value(kv >> 4, f)?;
+                    self.value(kv & 0x0f, f)?;
                 }
                 Ok(())
             }
-            12 => self.structure(depth + 1, false),
+            12 => self.structure(f),
             other => Err(format!("an unknown Thrift type {other}")),
         }
     }
@@ -220,5 +348,10 @@ mod tests {
         assert!(check(&mut file(&rows)).unwrap_err().contains("rows"));
         assert!(check(&mut Cursor::new(b"PAR1PAR1".to_vec())).is_err());
         assert!(check(&mut file(&[0x18, 0xff, 0xff, 0xff, 0x0f])).is_err());
+        // A page header with a negative num_values (found by fuzzing).
+        let bytes =
+            std::fs::read(dir.join("fuzz/regressions/parquet/negative-num-values")).unwrap();
+        let e = check(&mut Cursor::new(bytes)).unwrap_err();
+        assert!(e.contains("a page header with"), "{e}");
     }
 }
