@@ -540,6 +540,7 @@ fn parquet_as_pandas_writes_it() {
         "epoch-seconds.parquet",
         "epoch-millis.parquet",
         "epoch-nanos.parquet",
+        "time-ordered.parquet",
     ] {
         let dir = project_with_file(&fixture(name));
         let out = report(dir.path(), &["--format", "json"]);

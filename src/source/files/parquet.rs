@@ -2,11 +2,37 @@
 //! polars or Athena write them; the schema is checked before anything is
 //! decoded.
 
-use super::values::{check_time, check_value, copy_run, parse_timestamp};
-use super::{Chunks, Wanted};
+use super::values::{check_time, check_value, parse_timestamp};
+use super::{Chunks, Columns, Wanted};
 use crate::error::{Error, Result};
 use crate::series::fmt_time;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
+
+/// The Fx hash (rustc's): a multiply and a rotate per word. Metric names are
+/// looked up once per row of a time-ordered file; SipHash's protection
+/// against chosen keys is not needed for a map that lives one file long.
+#[derive(Default)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ b as u64).wrapping_mul(K);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
 
 /// The unit of an integer `timestamp` column, from its magnitude: epoch
 /// seconds, milliseconds, microseconds or nanoseconds (pandas' `int64` view of
@@ -210,59 +236,111 @@ fn read_unguarded(
         .cast(&DataType::Float64)
         .map_err(|e| bad(e.to_string()))?;
     let values = values.f64().map_err(|e| bad(e.to_string()))?.clone();
-    // Rows of one metric usually stand together: find the runs, then copy
-    // each kept run's columns at once.
-    let mut out = Chunks::default();
-    let mut names_iter = metric.iter().enumerate().peekable();
-    while let Some((start, m)) = names_iter.next() {
+    // The rows go to a buffer per metric, whatever their order. A first pass
+    // gives each row its metric's slot, looking the name up only where it
+    // changes from the row before (once per run when rows are grouped by
+    // metric, once per row when they are ordered by time) and counting the
+    // rows of each; the second copies each row into buffers reserved to their
+    // exact size. No name is copied per row.
+    /// Where a label's rows go: a metric's buffers, or a count of unread rows.
+    #[derive(Clone, Copy)]
+    enum Slot {
+        Read(u32),
+        Skip,
+        Unread(u32),
+    }
+    const SKIP: u32 = u32::MAX;
+    let mut slots: HashMap<&str, Slot, BuildHasherDefault<FxHasher>> = HashMap::default();
+    let mut read: Vec<(&str, usize)> = Vec::new();
+    let mut unread: Vec<(&str, u64)> = Vec::new();
+    let mut row_slot: Vec<u32> = Vec::with_capacity(metric.len());
+    let mut last: Option<(&str, Slot)> = None;
+    for (row, m) in metric.iter().enumerate() {
         let Some(m) = m else {
-            return Err(bad(format!("row {start}: the metric is null")));
+            return Err(bad(format!("row {row}: the metric is null")));
         };
-        let mut end = start + 1;
-        while let Some((_, Some(next))) = names_iter.peek() {
-            if *next != m {
-                break;
+        let slot = match last {
+            Some((prev, slot)) if prev == m => slot,
+            _ => {
+                let slot = *slots.entry(m).or_insert_with(|| match names.get(m) {
+                    Some(true) => {
+                        read.push((m, 0));
+                        Slot::Read(read.len() as u32 - 1)
+                    }
+                    Some(false) => Slot::Skip,
+                    None => {
+                        unread.push((m, 0));
+                        Slot::Unread(unread.len() as u32 - 1)
+                    }
+                });
+                last = Some((m, slot));
+                slot
             }
-            names_iter.next();
-            end += 1;
-        }
-        let len = end - start;
-        if !names.keep(m, len as u64, &mut out.unread) {
-            continue;
-        }
-        let ts = phys.slice(start as i64, len);
-        let vs = values.slice(start as i64, len);
-        let (tcol, vcol) = out.series.entry(m.to_string()).or_default();
-        tcol.reserve(len);
-        vcol.reserve(len);
-        let limit = names.limit;
-        if ts.null_count() == 0 && vs.null_count() == 0 {
-            // The division by a constant compiles to a multiplication.
-            let rows = ts.into_no_null_iter().zip(vs.into_no_null_iter());
-            match div {
-                1 => copy_run::<1>(rows, tcol, vcol, path, m, limit)?,
-                1_000 => copy_run::<1_000>(rows, tcol, vcol, path, m, limit)?,
-                1_000_000 => copy_run::<1_000_000>(rows, tcol, vcol, path, m, limit)?,
-                _ => copy_run::<1_000_000_000>(rows, tcol, vcol, path, m, limit)?,
+        };
+        row_slot.push(match slot {
+            Slot::Read(k) => {
+                read[k as usize].1 += 1;
+                k
             }
-        } else {
-            for (k, (t, v)) in ts.iter().zip(vs.iter()).enumerate() {
-                let Some(t) = t.map(|t| t.div_euclid(div)) else {
-                    return Err(bad(format!(
-                        "row {}: metric `{m}` has a null timestamp",
-                        start + k
-                    )));
-                };
-                let Some(v) = v else {
-                    return Err(bad(format!(
-                        "metric `{m}` at {}: the value is null",
-                        fmt_time(t)
-                    )));
-                };
-                tcol.push(check_time(path, m, t, limit)?);
-                vcol.push(check_value(path, m, t, v)?);
+            Slot::Skip => SKIP,
+            Slot::Unread(k) => {
+                unread[k as usize].1 += 1;
+                SKIP
             }
+        });
+    }
+    let mut cols: Vec<Columns> = read
+        .iter()
+        .map(|(_, n)| (Vec::with_capacity(*n), Vec::with_capacity(*n)))
+        .collect();
+    let limit = names.limit;
+    let mut copy = |row: usize, t: Option<i64>, v: Option<f64>| -> Result<()> {
+        let k = row_slot[row];
+        if k == SKIP {
+            return Ok(());
         }
+        let m = read[k as usize].0;
+        let Some(t) = t else {
+            return Err(bad(format!("row {row}: metric `{m}` has a null timestamp")));
+        };
+        // Division by a constant compiles to a multiplication.
+        let t = match div {
+            1 => t,
+            1_000 => t.div_euclid(1_000),
+            1_000_000 => t.div_euclid(1_000_000),
+            _ => t.div_euclid(1_000_000_000),
+        };
+        let Some(v) = v else {
+            return Err(bad(format!(
+                "metric `{m}` at {}: the value is null",
+                fmt_time(t)
+            )));
+        };
+        let (tcol, vcol) = &mut cols[k as usize];
+        tcol.push(check_time(path, m, t, limit)?);
+        vcol.push(check_value(path, m, t, v)?);
+        Ok(())
+    };
+    if phys.null_count() == 0 && values.null_count() == 0 {
+        for (row, (t, v)) in phys
+            .into_no_null_iter()
+            .zip(values.into_no_null_iter())
+            .enumerate()
+        {
+            copy(row, Some(t), Some(v))?;
+        }
+    } else {
+        for (row, (t, v)) in phys.iter().zip(values.iter()).enumerate() {
+            copy(row, t, v)?;
+        }
+    }
+    drop(row_slot);
+    let mut out = Chunks::default();
+    for ((m, _), c) in read.iter().zip(cols) {
+        out.series.insert(m.to_string(), c);
+    }
+    for (m, n) in unread {
+        out.unread.insert(m.to_string(), n);
     }
     Ok(out)
 }

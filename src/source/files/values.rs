@@ -5,23 +5,6 @@ use crate::error::{Error, Result};
 use crate::series::fmt_time;
 use std::path::Path;
 
-/// Copies one metric's rows, timestamps in units of `1 / DIV` seconds.
-pub(super) fn copy_run<const DIV: i64>(
-    rows: impl Iterator<Item = (i64, f64)>,
-    tcol: &mut Vec<i64>,
-    vcol: &mut Vec<f64>,
-    path: &Path,
-    metric: &str,
-    limit: i64,
-) -> Result<()> {
-    for (t, v) in rows {
-        let t = t.div_euclid(DIV);
-        tcol.push(check_time(path, metric, t, limit)?);
-        vcol.push(check_value(path, metric, t, v)?);
-    }
-    Ok(())
-}
-
 /// A value must be finite and not negative: every statistic slo reads is a count,
 /// a rate or a duration.
 #[inline]
