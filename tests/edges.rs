@@ -745,19 +745,31 @@ fn messages_say_what_is_meant() {
 #[test]
 fn a_damaged_parquet_footer_is_a_data_error() {
     // A panic in the decoder, a list of 76 GB in the footer, a page of -121
-    // values (2^61 bytes reserved), a varint of more than 10 bytes: the last
-    // three aborted the process, which nothing can catch.
+    // values (2^61 bytes reserved), a varint of more than 10 bytes, fields of
+    // the wrong Thrift type that polars read as lists of 33 and 38 GB: all but
+    // the first aborted the process, which nothing can catch.
     for (name, why) in [
         (
             "parquet/thrift-bool-field",
-            "the decoder failed (thrift bool field)",
+            "field 5 has Thrift type 5 where a list is expected",
         ),
-        ("cache/footer-list-76gb", "elements in the"),
+        (
+            "cache/footer-list-76gb",
+            "field 5 has Thrift type 10 where a list is expected",
+        ),
         (
             "parquet/negative-num-values",
             "a page header with num_values -121",
         ),
         ("parquet/slow-6s", "a varint longer than 10 bytes"),
+        (
+            "parquet/mistyped-field-33gb",
+            "field 4 has Thrift type 1 where a list is expected",
+        ),
+        (
+            "cache/mistyped-field-38gb",
+            "field 4 has Thrift type 8 where a list is expected",
+        ),
     ] {
         let crash = repo().join("fuzz/regressions").join(name);
         let dir = project(CONFIG, "x.csv", "timestamp,metric,value\n");

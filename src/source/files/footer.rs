@@ -87,7 +87,7 @@ fn pages<R: Read + Seek>(r: &mut R, c: &Chunk, data_end: u64) -> Result<(), Stri
         let mut w = Walker::new(&buf);
         let mut compressed = None;
         let mut bad: Option<String> = None;
-        w.walk(&mut |ev| {
+        w.walk_any(&mut |ev| {
             if let Event::Int(path, v) = ev {
                 let field = match path {
                     [2] => "uncompressed_page_size",
@@ -161,6 +161,59 @@ impl Footer {
     }
 }
 
+/// The structs of the footer whose fields polars reads as lists or structs
+/// by their id alone, whatever type the field's header declares: there the
+/// walker insists on the type the Parquet format gives them, so that it sees
+/// the footer as polars will.
+#[derive(Clone, Copy)]
+enum Ctx {
+    FileMetaData,
+    RowGroup,
+    ColumnChunk,
+    ColumnMetaData,
+    Other,
+}
+
+enum Want {
+    Any,
+    /// A list of any elements (polars skips it).
+    AnyList,
+    /// A list of structs of that kind.
+    List(Ctx),
+    Struct(Ctx),
+}
+
+impl Want {
+    fn name(&self) -> &'static str {
+        match self {
+            Want::Any => "any type",
+            Want::AnyList => "a list",
+            Want::List(_) => "a list",
+            Want::Struct(_) => "a struct",
+        }
+    }
+}
+
+impl Ctx {
+    fn field(self, id: i16) -> Want {
+        use Ctx::*;
+        match (self, id) {
+            // schema, row_groups, key_value_metadata, column_orders
+            (FileMetaData, 2 | 5 | 7) => Want::List(Other),
+            (FileMetaData, 4) => Want::List(RowGroup),
+            // columns, sorting_columns
+            (RowGroup, 1) => Want::List(ColumnChunk),
+            (RowGroup, 4) => Want::List(Other),
+            // meta_data
+            (ColumnChunk, 3) => Want::Struct(ColumnMetaData),
+            // statistics; encodings and path_in_schema are skipped as lists
+            (ColumnMetaData, 12) => Want::Struct(Other),
+            (ColumnMetaData, 2 | 3) => Want::AnyList,
+            _ => Want::Any,
+        }
+    }
+}
+
 /// What the walker reports: an integer field at a path of field ids (list
 /// elements add none), or the end of a struct at a path.
 enum Event<'p> {
@@ -183,8 +236,14 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// Walks a footer (`FileMetaData`).
     fn walk(&mut self, f: &mut dyn FnMut(Event)) -> Result<(), String> {
-        self.structure(f)
+        self.structure(Ctx::FileMetaData, f)
+    }
+
+    /// Walks a page header (no field polars reads as a list).
+    fn walk_any(&mut self, f: &mut dyn FnMut(Event)) -> Result<(), String> {
+        self.structure(Ctx::Other, f)
     }
 
     fn left(&self) -> usize {
@@ -236,7 +295,7 @@ impl<'a> Walker<'a> {
         Ok(n)
     }
 
-    fn structure(&mut self, f: &mut dyn FnMut(Event)) -> Result<(), String> {
+    fn structure(&mut self, ctx: Ctx, f: &mut dyn FnMut(Event)) -> Result<(), String> {
         if self.path.len() > MAX_DEPTH {
             return Err("the footer nests too deep".into());
         }
@@ -256,13 +315,49 @@ impl<'a> Walker<'a> {
             };
             let id16 = i16::try_from(id).map_err(|_| format!("a field id {id}"))?;
             self.path.push(id16);
-            let r = match ty {
-                4..=6 => self.zigzag().map(|v| f(Event::Int(&self.path, v))),
-                _ => self.value(ty, f),
+            let r = match (ctx.field(id16), ty) {
+                (Want::List(elem), 9) => self.list(Some(elem), f),
+                (Want::AnyList, 9) => self.list(None, f),
+                (Want::Struct(child), 12) => self.structure(child, f),
+                (Want::Any, 4..=6) => self.zigzag().map(|v| f(Event::Int(&self.path, v))),
+                (Want::Any, _) => self.value(ty, f),
+                (want, _) => Err(format!(
+                    "field {id16} has Thrift type {ty} where {} is expected",
+                    want.name()
+                )),
             };
             self.path.pop();
             r?;
         }
+    }
+
+    /// A list; `structs`: its elements must be structs of that kind (polars
+    /// reads them as such whatever the header says).
+    fn list(&mut self, structs: Option<Ctx>, f: &mut dyn FnMut(Event)) -> Result<(), String> {
+        let h = self.byte()?;
+        let elem = h & 0x0f;
+        let short = (h >> 4) as u64;
+        let n = if short == 15 { self.varint()? } else { short };
+        let n = self.count(n, if elem == 7 { 8 } else { 1 })?;
+        if let Some(ctx) = structs {
+            if elem != 12 && n > 0 {
+                return Err(format!(
+                    "a list of Thrift type {elem} where structs are expected"
+                ));
+            }
+            for _ in 0..n {
+                self.structure(ctx, f)?;
+            }
+            return Ok(());
+        }
+        for _ in 0..n {
+            if elem == 1 || elem == 2 {
+                self.skip(1)?; // booleans in a list take a byte each
+            } else {
+                self.value(elem, f)?;
+            }
+        }
+        Ok(())
     }
 
     fn value(&mut self, ty: u8, f: &mut dyn FnMut(Event)) -> Result<(), String> {
@@ -275,21 +370,7 @@ impl<'a> Walker<'a> {
                 let n = self.varint()?;
                 self.skip(n)
             }
-            9 | 10 => {
-                let h = self.byte()?;
-                let elem = h & 0x0f;
-                let short = (h >> 4) as u64;
-                let n = if short == 15 { self.varint()? } else { short };
-                let n = self.count(n, if elem == 7 { 8 } else { 1 })?;
-                for _ in 0..n {
-                    if elem == 1 || elem == 2 {
-                        self.skip(1)?; // booleans in a list take a byte each
-                    } else {
-                        self.value(elem, f)?;
-                    }
-                }
-                Ok(())
-            }
+            9 | 10 => self.list(None, f),
             11 => {
                 let n = self.varint()?;
                 if n == 0 {
@@ -303,7 +384,7 @@ impl<'a> Walker<'a> {
                 }
                 Ok(())
             }
-            12 => self.structure(f),
+            12 => self.structure(Ctx::Other, f),
             other => Err(format!("an unknown Thrift type {other}")),
         }
     }
@@ -353,5 +434,11 @@ mod tests {
             std::fs::read(dir.join("fuzz/regressions/parquet/negative-num-values")).unwrap();
         let e = check(&mut Cursor::new(bytes)).unwrap_err();
         assert!(e.contains("a page header with"), "{e}");
+        // The schema (field 2) declared an i64: polars would read a list there.
+        let e = check(&mut file(&[0x26, 0x02, 0x00])).unwrap_err();
+        assert!(
+            e.contains("field 2 has Thrift type 6 where a list is expected"),
+            "{e}"
+        );
     }
 }
