@@ -6,9 +6,10 @@
 //! second run one week later fetches against the cold fetch. It runs the real
 //! planner and cache layout, with no network: the calls are counted, not timed.
 
-use slo::source::cloudwatch::cache::{CacheKey, Entry, REVISABLE};
+use slo::source::cache::{Coverage, Entry, REVISABLE};
+use slo::source::cloudwatch::key::CacheKey;
 use slo::source::cloudwatch::plan::{
-    floor_to, layout_with, min_calls, plan_calls, requests, Coverage, MetricSpec, Request,
+    floor_to, layout_with, min_calls, plan_calls, requests, MetricSpec, Request,
 };
 use std::collections::BTreeMap;
 
@@ -16,7 +17,7 @@ const DAY: i64 = 86_400;
 const T0: i64 = 1_795_392_000; // 2026-11-23T00:00:00Z
 
 /// The cache of one metric: an entry per period, as the product keeps it.
-type MetricCache = BTreeMap<i64, Entry>;
+type MetricCache = BTreeMap<i64, Entry<CacheKey>>;
 
 fn key(period: i64) -> CacheKey {
     CacheKey {

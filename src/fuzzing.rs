@@ -77,7 +77,7 @@ pub fn cache(data: &[u8]) {
     let n = u16::from_be_bytes([data[0], data[1]]) as usize;
     let rest = &data[2..];
     let (side, points) = rest.split_at(n.min(rest.len()));
-    let _ = crate::source::cloudwatch::cache::decode(
+    let _ = crate::source::cache::decode(
         &cache_key(),
         side,
         Path::new("fuzz.parquet"),
@@ -86,8 +86,8 @@ pub fn cache(data: &[u8]) {
 }
 
 /// The key every cache seed is written for.
-pub fn cache_key() -> crate::source::cloudwatch::cache::CacheKey {
-    crate::source::cloudwatch::cache::CacheKey {
+pub fn cache_key() -> crate::source::cloudwatch::key::CacheKey {
+    crate::source::cloudwatch::key::CacheKey {
         namespace: "AWS/ApplicationELB".into(),
         name: "RequestCount".into(),
         dimensions: [("LoadBalancer".to_string(), "app/x/1".to_string())].into(),

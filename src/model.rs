@@ -27,6 +27,39 @@ pub struct Config {
     pub as_of: Option<AsOfSetting>,
 }
 
+impl Config {
+    /// The query metrics (not expressions) that `inputs` read, directly or
+    /// through expressions, in slo.yaml order. The one walk of the
+    /// expression graph outside validation.
+    pub fn queries_of<'a, 'b>(
+        &'a self,
+        inputs: impl IntoIterator<Item = &'b str>,
+    ) -> Vec<&'a Metric> {
+        let mut want: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        let mut stack: Vec<String> = inputs.into_iter().map(String::from).collect();
+        while let Some(name) = stack.pop() {
+            let Some(m) = self.metrics.iter().find(|m| m.name == name) else {
+                continue;
+            };
+            if !want.insert(m.name.as_str()) {
+                continue;
+            }
+            if let MetricKind::Expression { expr, .. } = &m.kind {
+                stack.extend(expr.operands());
+            }
+        }
+        self.metrics
+            .iter()
+            .filter(|m| matches!(m.kind, MetricKind::Query(_)) && want.contains(m.name.as_str()))
+            .collect()
+    }
+
+    /// The query metrics that the SLOs read, in slo.yaml order.
+    pub fn needed_queries(&self) -> Vec<&Metric> {
+        self.queries_of(self.slos.iter().flat_map(|s| s.sli.inputs()))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum AsOfSetting {
     Latest,

@@ -86,7 +86,8 @@ fn mangled_data_files_never_panic() {
         std::fs::write(&path, mangle(base, &mut rng)).unwrap();
         let opts = slo::source::LoadOptions::default();
         let r = std::panic::catch_unwind(|| {
-            slo::source::load(&cfg, &opts).and_then(|loaded| {
+            let needs = slo::compute::needs(&cfg, 1_793_491_200 + 3600, 7_200);
+            slo::source::load(&cfg, &needs, &opts).and_then(|loaded| {
                 slo::compute::evaluate(
                     &cfg,
                     &loaded.data,

@@ -7,10 +7,10 @@ mod report;
 mod validate;
 
 use crate::cli::{Cli, Command, Common};
-use crate::compute::{self, EvalOptions, Report};
+use crate::compute::{self, EvalOptions, Needs, Report};
 use crate::error::{Error, Result};
-use crate::model::{AsOfSetting, Config};
-use crate::series::{fmt_time, DataSet};
+use crate::model::Config;
+use crate::series::DataSet;
 use crate::source::{self, LoadOptions};
 
 /// Runs a command; the `u8` is the exit code.
@@ -55,17 +55,21 @@ fn series(c: &Common) -> Result<(i64, i64)> {
     Ok((range, step))
 }
 
-/// What the source needs: the options, and T as known before the data (a
-/// pinned time, or now) for sources that fetch a range.
-fn load_options(c: &Common, cfg: &Config, pinned: Option<(i64, u32)>) -> Result<LoadOptions> {
-    Ok(LoadOptions {
+/// The source's options, from the command line.
+fn load_options(c: &Common) -> LoadOptions {
+    LoadOptions {
         offline: c.offline,
         quiet: c.quiet,
         cache_dir: c.cache_dir.clone(),
-        as_of: Some(settle_as_of(cfg, pinned, &DataSet::new()).0),
-        series_range: series(c)?.0,
         allow_coarser_slices: c.allow_coarser_slices,
-    })
+    }
+}
+
+/// What the evaluation will read: T as known before the data (`--as-of`,
+/// slo.yaml's `as_of`, or now) and the planner's needs at that T.
+fn plan(c: &Common, cfg: &Config, pinned: Option<(i64, u32)>) -> Result<Needs> {
+    let t = compute::settle_t(cfg, pinned, &DataSet::new()).0;
+    Ok(compute::needs(cfg, t, series(c)?.0))
 }
 
 /// slo.yaml, the data and the evaluation: what `report` and `check` share.
@@ -81,9 +85,9 @@ pub fn evaluate_with(c: &Common, cfg: Config) -> Result<(Config, Report)> {
         None => None,
     };
     let (series_range, series_step) = series(c)?;
-    let loaded = source::load(&cfg, &load_options(c, &cfg, pinned)?)?;
+    let loaded = source::load(&cfg, &plan(c, &cfg, pinned)?, &load_options(c))?;
     let data = loaded.data;
-    let (as_of, requested) = settle_as_of(&cfg, pinned, &data);
+    let (as_of, requested) = compute::settle_t(&cfg, pinned, &data);
     let mut report = compute::evaluate(
         &cfg,
         &data,
@@ -102,39 +106,4 @@ pub fn evaluate_with(c: &Common, cfg: Config) -> Result<(Config, Report)> {
 fn parse_as_of(s: &str) -> Result<(i64, u32)> {
     let t = crate::config::parse_time(s).map_err(|e| Error::usage(format!("--as-of: {e}")))?;
     Ok((t.timestamp(), t.timestamp_subsec_nanos()))
-}
-
-/// T: `--as-of`, else slo.yaml's `as_of`, else now; floored to the largest
-/// period. The second value is the time asked for (RFC 3339) when flooring moved it.
-pub fn settle_as_of(
-    cfg: &Config,
-    pinned: Option<(i64, u32)>,
-    data: &DataSet,
-) -> (i64, Option<String>) {
-    let p = compute::largest_period(cfg);
-    let floor = |t: i64| t - t.rem_euclid(p);
-    let pinned = pinned.or(match &cfg.as_of {
-        Some(AsOfSetting::At(t)) => Some((t.timestamp(), t.timestamp_subsec_nanos())),
-        _ => None,
-    });
-    if let Some((t, nanos)) = pinned {
-        let f = floor(t);
-        let asked = (f != t || nanos != 0).then(|| {
-            chrono::DateTime::from_timestamp(t, nanos)
-                .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
-                .unwrap_or_else(|| fmt_time(t))
-        });
-        return (f, asked);
-    }
-    if cfg.as_of == Some(AsOfSetting::Latest) {
-        let end = cfg
-            .metrics
-            .iter()
-            .filter_map(|m| data.get(&m.name).and_then(|s| s.end(m.period)))
-            .max();
-        if let Some(end) = end {
-            return (floor(end), None);
-        }
-    }
-    (floor(chrono::Utc::now().timestamp()), None)
 }

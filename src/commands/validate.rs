@@ -5,7 +5,7 @@ use crate::error::{exit, Result};
 
 pub fn run(c: &Common) -> Result<u8> {
     let cfg = crate::config::load(&c.config)?;
-    let queries = crate::source::needed_queries(&cfg).len();
+    let queries = cfg.needed_queries().len();
     crate::report::output::stdout(
         format!(
             "{}: ok: service {}, {} SLOs, {} metrics ({} queries read)\n",

@@ -8,7 +8,10 @@
 
 pub mod expr;
 pub mod index;
+pub mod needs;
 pub mod window;
+
+pub use needs::{needs, Need, Needs};
 
 use crate::duration::Dur;
 use crate::error::Result;
@@ -144,7 +147,8 @@ pub fn evaluate(cfg: &Config, data: &DataSet, opts: &EvalOptions) -> Result<Repo
             let mut resolver = expr::Resolver::new(cfg, data);
             let mut ix = Indexed::build(slo, &mut resolver)?;
             let mut r = evaluate_slo(cfg, slo, &mut ix, opts);
-            r.missing_metrics = crate::source::queries_of(cfg, slo.sli.inputs())
+            r.missing_metrics = cfg
+                .queries_of(slo.sli.inputs())
                 .into_iter()
                 .filter(|m| !m.allow_empty && data.get(&m.name).is_none_or(|s| s.is_empty()))
                 .map(|m| m.name.clone())
@@ -159,6 +163,40 @@ pub fn evaluate(cfg: &Config, data: &DataSet, opts: &EvalOptions) -> Result<Repo
         slos,
         unread_metrics: BTreeMap::new(),
     })
+}
+
+/// T: `pinned` (`--as-of`), else slo.yaml's `as_of`, else (for `as_of:
+/// latest`) the end of the newest data in `data`, else now; floored to the
+/// largest period. The one place T is settled: before the data (`data` empty,
+/// for the planner) and after it. The second value is the time asked for
+/// (RFC 3339) when flooring moved it.
+pub fn settle_t(cfg: &Config, pinned: Option<(i64, u32)>, data: &DataSet) -> (i64, Option<String>) {
+    let p = largest_period(cfg);
+    let floor = |t: i64| t - t.rem_euclid(p);
+    let pinned = pinned.or(match &cfg.as_of {
+        Some(crate::model::AsOfSetting::At(t)) => Some((t.timestamp(), t.timestamp_subsec_nanos())),
+        _ => None,
+    });
+    if let Some((t, nanos)) = pinned {
+        let f = floor(t);
+        let asked = (f != t || nanos != 0).then(|| {
+            chrono::DateTime::from_timestamp(t, nanos)
+                .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+                .unwrap_or_else(|| fmt_time(t))
+        });
+        return (f, asked);
+    }
+    if cfg.as_of == Some(crate::model::AsOfSetting::Latest) {
+        let end = cfg
+            .metrics
+            .iter()
+            .filter_map(|m| data.get(&m.name).and_then(|s| s.end(m.period)))
+            .max();
+        if let Some(end) = end {
+            return (floor(end), None);
+        }
+    }
+    (floor(chrono::Utc::now().timestamp()), None)
 }
 
 /// The largest period of the metrics of slo.yaml: T is floored to it.

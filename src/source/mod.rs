@@ -1,45 +1,74 @@
-//! Where series come from: data files or CloudWatch. A source returns the raw
-//! series of the CloudWatch queries that the SLOs read; expressions are
-//! evaluated afterwards by compute, the same way for every source.
+//! Where series come from: data files or CloudWatch (Prometheus next). A
+//! source is a [`DataSource`], opened from slo.yaml's `source:`; it serves the
+//! planner's [`Needs`] with the raw series of the query metrics the SLOs read.
+//! Expressions are evaluated afterwards by compute, the same way for every
+//! source. What every source shares lives here: the one summary printer, the
+//! warnings about data that slo.yaml does not read or that holds nothing, and
+//! the cache ([`cache`]) that a fetching source keeps its series in.
+//!
+//! A new source is a module with a type that implements [`DataSource`], an
+//! arm in [`open`], and its `source:` shape in config; nothing else changes.
 
+pub mod cache;
 pub mod cloudwatch;
 pub mod files;
+pub mod spans;
 
+use crate::compute::Needs;
 use crate::error::Result;
-use crate::model::{Config, Metric, MetricKind, Source};
+use crate::model::{self, Config};
 use crate::series::DataSet;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
-/// The query metrics (not expressions) that `inputs` read, directly or
-/// through expressions, in slo.yaml order.
-pub fn queries_of<'a, 'b>(
-    cfg: &'a Config,
-    inputs: impl IntoIterator<Item = &'b str>,
-) -> Vec<&'a Metric> {
-    let mut want: HashSet<String> = HashSet::new();
-    let mut stack: Vec<String> = inputs.into_iter().map(String::from).collect();
-    while let Some(name) = stack.pop() {
-        if !want.insert(name.clone()) {
-            continue;
-        }
-        if let Some(Metric {
-            kind: MetricKind::Expression { expr, .. },
-            ..
-        }) = cfg.metrics.iter().find(|m| m.name == name)
-        {
-            stack.extend(expr.operands());
-        }
-    }
-    cfg.metrics
-        .iter()
-        .filter(|m| matches!(m.kind, MetricKind::Query(_)) && want.contains(&m.name))
-        .collect()
+/// A place series come from.
+pub trait DataSource {
+    /// The series of every query metric in `needs` (more is allowed: compute
+    /// reads only what it needs), the labels the data holds that slo.yaml does
+    /// not name, and what the source did.
+    fn load(&self, cfg: &Config, needs: &Needs, opts: &LoadOptions) -> Result<Loaded>;
+
+    /// Why a needed metric may have come back without a point, for the warning.
+    fn empty_reason(&self) -> &'static str;
 }
 
-/// The query metrics (not expressions) that the SLOs read, directly or through
-/// expressions, in slo.yaml order.
-pub fn needed_queries(cfg: &Config) -> Vec<&Metric> {
-    queries_of(cfg, cfg.slos.iter().flat_map(|s| s.sli.inputs()))
+/// The source that slo.yaml's `source:` names.
+pub fn open(source: &model::Source) -> Box<dyn DataSource> {
+    match source {
+        model::Source::Files { path } => Box::new(files::Files { path: path.clone() }),
+        model::Source::CloudWatch {
+            region,
+            profile,
+            endpoint_url,
+        } => Box::new(cloudwatch::CloudWatch {
+            settings: cloudwatch::client::Settings {
+                region: region.clone(),
+                profile: profile.clone(),
+                endpoint_url: endpoint_url.clone(),
+            },
+        }),
+    }
+}
+
+/// What a source did, for people (stderr) and for `slo fetch --format json`.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    /// The summary line, then notes.
+    pub line: String,
+    pub notes: Vec<String>,
+    /// Whether `report` and `check` print it too (a fetching source that made calls).
+    pub worth_telling: bool,
+    /// `slo fetch --format json`.
+    pub json: serde_json::Value,
+}
+
+impl Summary {
+    /// The one printer of summaries.
+    pub fn print(&self) {
+        eprintln!("{}", self.line);
+        for n in &self.notes {
+            eprintln!("  note: {n}");
+        }
+    }
 }
 
 /// What a source returned: the series of the needed queries, and the labels
@@ -48,6 +77,7 @@ pub fn needed_queries(cfg: &Config) -> Vec<&Metric> {
 pub struct Loaded {
     pub data: DataSet,
     pub unread: BTreeMap<String, u64>,
+    pub summary: Summary,
 }
 
 /// The labels of `unread` most likely meant by `name`, best first: the same
@@ -128,36 +158,42 @@ pub struct LoadOptions {
     pub offline: bool,
     pub quiet: bool,
     pub cache_dir: Option<std::path::PathBuf>,
-    /// T, epoch seconds, for sources that fetch a range (CloudWatch); None: now.
-    pub as_of: Option<i64>,
-    /// Seconds of the report's history series before T (its windows are read too).
-    pub series_range: i64,
     /// Time-slice SLIs may read coarser slices where CloudWatch no longer keeps their period.
     pub allow_coarser_slices: bool,
 }
 
-/// Loads the series of every needed query from the configured source, and
-/// says what it returned that slo.yaml does not read or that holds nothing.
-pub fn load(cfg: &Config, opts: &LoadOptions) -> Result<Loaded> {
-    let needed = needed_queries(cfg);
-    let loaded = match &cfg.source {
-        Source::Files { path } => {
-            let names: Vec<&str> = cfg.metrics.iter().map(|m| m.name.as_str()).collect();
-            let (data, unread) = files::load(path, &names, &needed)?;
-            Loaded { data, unread }
-        }
-        Source::CloudWatch { .. } => Loaded {
-            data: cloudwatch::load(cfg, opts)?,
-            unread: BTreeMap::new(),
-        },
-    };
+/// Loads what `needs` asks for from the configured source, prints its
+/// summary when it has news, and says what it returned that slo.yaml does
+/// not read or that holds nothing.
+pub fn load(cfg: &Config, needs: &Needs, opts: &LoadOptions) -> Result<Loaded> {
+    let source = open(&cfg.source);
+    let loaded = source.load(cfg, needs, opts)?;
+    if !opts.quiet && loaded.summary.worth_telling {
+        loaded.summary.print();
+    }
+    warn_unread_and_empty(cfg, &loaded, source.empty_reason());
+    Ok(loaded)
+}
+
+/// `slo fetch`: [`load`], with the summary printed whatever it says.
+pub fn fetch(cfg: &Config, needs: &Needs, opts: &LoadOptions) -> Result<Loaded> {
+    let source = open(&cfg.source);
+    let loaded = source.load(cfg, needs, opts)?;
+    if !opts.quiet {
+        loaded.summary.print();
+    }
+    warn_unread_and_empty(cfg, &loaded, source.empty_reason());
+    Ok(loaded)
+}
+
+fn warn_unread_and_empty(cfg: &Config, loaded: &Loaded, empty_reason: &str) {
     if !loaded.unread.is_empty() {
         crate::warn(&format!(
             "the data holds metrics that slo.yaml does not name; their rows are not read: {}",
             fmt_unread(&loaded.unread)
         ));
     }
-    for m in &needed {
+    for m in cfg.needed_queries() {
         if m.allow_empty || loaded.data.get(&m.name).is_some_and(|s| !s.is_empty()) {
             continue;
         }
@@ -174,18 +210,11 @@ pub fn load(cfg: &Config, opts: &LoadOptions) -> Result<Loaded> {
                     .join(" or ")
             )
         };
-        let whence = match &cfg.source {
-            Source::CloudWatch { .. } => {
-                "CloudWatch returned no datapoint for it (check its namespace, name, dimensions and stat)"
-            }
-            Source::Files { .. } => "no data file holds a point of it",
-        };
         crate::warn(&format!(
-            "metric `{}` has no point at all in the data: {whence}{hint} (set `allow_empty: true` on it in slo.yaml if it may be empty)",
+            "metric `{}` has no point at all in the data: {empty_reason}{hint} (set `allow_empty: true` on it in slo.yaml if it may be empty)",
             m.name
         ));
     }
-    Ok(loaded)
 }
 
 #[cfg(test)]

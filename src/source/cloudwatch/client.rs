@@ -218,12 +218,10 @@ pub struct QuerySpec {
     pub period: i64,
 }
 
-/// CloudWatch's rule for query ids: a lowercase letter, then letters, digits and `_`.
+/// CloudWatch's rule for query ids: the rule of metric names
+/// ([`crate::config::is_query_id`]), at most 255 bytes.
 pub fn valid_id(id: &str) -> bool {
-    let mut c = id.chars();
-    matches!(c.next(), Some('a'..='z'))
-        && c.all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && id.len() <= 255
+    crate::config::is_query_id(id) && id.len() <= 255
 }
 
 fn data_query(q: &QuerySpec) -> MetricDataQuery {

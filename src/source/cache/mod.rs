@@ -1,4 +1,6 @@
-//! The fetch cache: one Parquet file of points and one JSON sidecar per query.
+//! The fetch cache of every source that fetches: one Parquet file of points
+//! and one JSON sidecar per query, under a folder per source. A source brings
+//! its own [`Key`] (CloudWatch's is `cloudwatch::key::CacheKey`).
 //!
 //! Layout, under `--cache-dir` (default `.slo-cache/` beside slo.yaml):
 //!
@@ -7,10 +9,9 @@
 //! cloudwatch/RequestCount-60-3f0c1d2e4b5a6978.json      the key in clear, and what was fetched
 //! ```
 //!
-//! The file name ends with a 64-bit FNV-1a hash of the whole key: namespace,
-//! metric name, sorted dimensions, statistic, period, region, endpoint and
-//! profile (the account stands behind the profile or the endpoint; two
-//! accounts behind one profile name need two cache directories). The sidecar
+//! The file name ends with a 64-bit FNV-1a hash of the whole key (for
+//! CloudWatch: namespace, metric name, sorted dimensions, statistic, period,
+//! region, endpoint and profile). The sidecar
 //! records the spans fetched: `complete` ones are never fetched again;
 //! `tentative` ones (the newest [`REVISABLE`] seconds of a fetch, which
 //! CloudWatch may still revise, or a result that came back `PartialData`) are
@@ -21,28 +22,56 @@
 //! Parquet file first: a crash between the two leaves a sidecar that claims
 //! less than the Parquet file holds, never more.
 
-use super::plan::{spans, Coverage, Spans};
 use crate::error::{Error, Kind, Result};
 use crate::series::fmt_time;
+use crate::source::spans::{self, Spans};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Seconds before the fetch time that CloudWatch may still revise.
 pub const REVISABLE: i64 = 15 * 60;
 
-/// Everything that tells two cached series apart.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CacheKey {
-    pub namespace: String,
-    pub name: String,
-    pub dimensions: BTreeMap<String, String>,
-    pub stat: String,
-    pub period: i64,
-    pub region: String,
-    /// The endpoint URL when not AWS's own (an emulator, a VPC endpoint); else empty.
-    pub endpoint: String,
-    pub profile: String,
+/// What tells two cached series of one source apart. The file name ends
+/// with a 64-bit FNV-1a hash of [`Key::canonical`]; the sidecar holds the key
+/// in clear and is checked against it on every read (a collision or an old
+/// format reads as empty).
+pub trait Key:
+    Clone + PartialEq + std::fmt::Debug + Serialize + serde::de::DeserializeOwned
+{
+    /// The folder of the cache that this source's entries live in.
+    const SOURCE: &'static str;
+
+    /// An unambiguous text of the key (every field length-prefixed).
+    fn canonical(&self) -> String;
+
+    /// A readable start of the file name: the metric's name, the period.
+    fn readable(&self) -> (&str, i64);
+
+    fn hash(&self) -> u64 {
+        fnv1a64(self.canonical().as_bytes())
+    }
+
+    /// The file name without extension: readable prefix, then the hash.
+    fn stem(&self) -> String {
+        let (name, period) = self.readable();
+        let readable: String = name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .take(40)
+            .collect();
+        format!("{readable}-{period}-{:016x}", self.hash())
+    }
+}
+
+/// Writes `f` length-prefixed after `|`: the canonical form of a key field.
+pub fn put_field(s: &mut String, f: &str) {
+    s.push_str(&format!("|{}:{f}", f.len()));
 }
 
 /// 64-bit FNV-1a: stable across builds and platforms, unlike std's hasher.
@@ -55,60 +84,31 @@ pub fn fnv1a64(bytes: &[u8]) -> u64 {
     h
 }
 
-impl CacheKey {
-    /// An unambiguous text of the key: every field length-prefixed, dimensions sorted.
-    pub fn canonical(&self) -> String {
-        let mut s = String::from("slo-cache-v1");
-        let mut put = |f: &str| {
-            s.push_str(&format!("|{}:{f}", f.len()));
-        };
-        put(&self.namespace);
-        put(&self.name);
-        put(&self.dimensions.len().to_string());
-        for (k, v) in &self.dimensions {
-            put(k);
-            put(v);
-        }
-        put(&self.stat);
-        put(&self.period.to_string());
-        put(&self.region);
-        put(&self.endpoint);
-        put(&self.profile);
-        s
-    }
+/// What the cache holds for one query at one period.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Coverage {
+    /// Fetched, and older than CloudWatch may still revise: never fetched again.
+    pub complete: Spans,
+    /// Fetched, but recent when fetched: fetched again while CloudWatch serves it.
+    pub tentative: Spans,
+}
 
-    pub fn hash(&self) -> u64 {
-        fnv1a64(self.canonical().as_bytes())
-    }
-
-    /// The file name without extension: readable prefix, then the hash.
-    pub fn stem(&self) -> String {
-        let readable: String = self
-            .name
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .take(40)
-            .collect();
-        format!("{readable}-{}-{:016x}", self.period, self.hash())
+impl Coverage {
+    pub fn all(&self) -> Spans {
+        spans::union(&self.complete, &self.tentative)
     }
 }
 
 /// One cached series: its key, what was fetched and the points (sorted by time).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Entry {
-    pub key: CacheKey,
+pub struct Entry<K> {
+    pub key: K,
     pub coverage: Coverage,
     pub points: Vec<(i64, f64)>,
 }
 
-impl Entry {
-    pub fn empty(key: CacheKey) -> Entry {
+impl<K: Key> Entry<K> {
+    pub fn empty(key: K) -> Entry<K> {
         Entry {
             key,
             coverage: Coverage::default(),
@@ -149,9 +149,10 @@ impl Entry {
 
 /// The sidecar as written: times in RFC 3339 for people reading it.
 #[derive(Debug, Serialize, Deserialize)]
-struct Sidecar {
+#[serde(bound = "K: Key")]
+struct Sidecar<K> {
     format: u32,
-    key: CacheKey,
+    key: K,
     hash: String,
     complete: Vec<(String, String)>,
     tentative: Vec<(String, String)>,
@@ -177,7 +178,7 @@ fn from_text(s: &[(String, String)]) -> Option<Spans> {
         .map(spans::normalize)
 }
 
-/// The cache directory of the CloudWatch source, locked for one run: runs
+/// The cache directory of one source, locked for one run: runs
 /// that share a cache take turns, so an entry's Parquet file and sidecar always
 /// come from the same run.
 pub struct Cache {
@@ -188,8 +189,8 @@ pub struct Cache {
 impl Cache {
     /// Opens (creating it) and locks the cache under `root`; removes what
     /// killed runs left there.
-    pub fn open(root: &Path) -> Result<Cache> {
-        let dir = root.join("cloudwatch");
+    pub fn open(root: &Path, source: &str) -> Result<Cache> {
+        let dir = root.join(source);
         std::fs::create_dir_all(&dir).map_err(|err| {
             Error::cache(format!(
                 "{}: cannot create the cache directory: {err}",
@@ -203,7 +204,7 @@ impl Cache {
         Ok(Cache { dir, _lock: lock })
     }
 
-    fn paths(&self, key: &CacheKey) -> (PathBuf, PathBuf) {
+    fn paths<K: Key>(&self, key: &K) -> (PathBuf, PathBuf) {
         let stem = key.stem();
         (
             self.dir.join(format!("{stem}.parquet")),
@@ -213,7 +214,7 @@ impl Cache {
 
     /// The cached entry of `key`; empty when there is none. A damaged or
     /// foreign entry is reported and treated as empty (it is rewritten on the next fetch).
-    pub fn load(&self, key: &CacheKey) -> Entry {
+    pub fn load<K: Key>(&self, key: &K) -> Entry<K> {
         let (pq, js) = self.paths(key);
         let Ok(text) = std::fs::read(&js) else {
             return Entry::empty(key.clone());
@@ -231,7 +232,7 @@ impl Cache {
     }
 
     /// Writes an entry: the Parquet file, then the sidecar, each atomically.
-    pub fn store(&self, e: &Entry) -> Result<()> {
+    pub fn store<K: Key>(&self, e: &Entry<K>) -> Result<()> {
         std::fs::create_dir_all(&self.dir).map_err(|err| {
             Error::cache(format!(
                 "{}: cannot create the cache directory: {err}",
@@ -286,13 +287,13 @@ fn write_points(points: &[(i64, f64)]) -> Result<Vec<u8>> {
 
 /// An entry from its sidecar's bytes and its Parquet file (`pq` names it):
 /// what [`Cache::load`] reads, and the cache fuzz target's entry.
-pub fn decode(
-    key: &CacheKey,
+pub fn decode<K: Key>(
+    key: &K,
     sidecar: &[u8],
     pq: &Path,
     points: impl polars::io::mmap::MmapBytesReader,
-) -> std::result::Result<Entry, String> {
-    let side: Sidecar =
+) -> std::result::Result<Entry<K>, String> {
+    let side: Sidecar<K> =
         serde_json::from_slice(sidecar).map_err(|e| format!("not a cache sidecar: {e}"))?;
     if side.format != 1 || side.key != *key {
         return Err("written for another query (hash collision or an old format)".into());
@@ -341,6 +342,7 @@ fn read_points(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::cloudwatch::key::CacheKey;
 
     fn key() -> CacheKey {
         CacheKey {
@@ -433,7 +435,7 @@ mod tests {
     #[test]
     fn store_and_load_round_trip() {
         let dir = std::env::temp_dir().join(format!("slo-cache-test-{}", std::process::id()));
-        let c = Cache::open(&dir).unwrap();
+        let c = Cache::open(&dir, CacheKey::SOURCE).unwrap();
         let mut e = Entry::empty(key());
         e.record(0, 3600, vec![(0, 1.5), (60, 0.0), (3540, 2e9)], 1800, false);
         c.store(&e).unwrap();

@@ -1,12 +1,14 @@
-//! The time range each metric is needed over, for an evaluation at T.
+//! The planner: what an evaluation at T reads, per query metric. Every
+//! source serves these [`Needs`] (CloudWatch turns them into calls), so the
+//! SLO math that decides them lives here, beside the math that reads them.
 //!
 //! An SLO at T reads `[T - need, T)` where `need` is the longest of its window
 //! (a calendar window from the start of its calendar period), its burn-rate
 //! lookbacks, its alert windows (scaled to the window, as compute scales them)
 //! and the forecast lookback. The hourly series of the report evaluates the
 //! *window* (only the window) ending at each hour of the `series_range` before
-//! T, so the range also reaches back to the start of the window ending at
-//! `T - series_range`. A metric's range is the union over the SLOs that read
+//! T, so the span also reaches back to the start of the window ending at
+//! `T - series_range`. A metric's span is the union over the SLOs that read
 //! it, directly or through expressions.
 //!
 //! The part needed at T is kept apart (`strict_start`): a time-slice SLI must
@@ -14,8 +16,12 @@
 //! history series.
 
 use crate::compute::window;
-use crate::model::{Config, MetricKind, Sli, Slo};
-use std::collections::{BTreeMap, HashSet};
+use crate::model::{AsOfSetting, Config, Sli, Slo};
+use std::collections::BTreeMap;
+
+/// With `as_of: latest`, T is known only once the data is in: every span
+/// reaches back this much more for it.
+pub const LATEST_MARGIN: i64 = 3_600;
 
 /// What one SLO reads, at T.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,49 +55,57 @@ pub fn slo_span(cfg: &Config, slo: &Slo, t: i64, series_range: i64) -> SloSpan {
     }
 }
 
-/// The query metrics an SLO reads, through expressions.
-pub fn slo_queries(cfg: &Config, slo: &Slo) -> HashSet<String> {
-    let mut out = HashSet::new();
-    let mut seen = HashSet::new();
-    let mut stack: Vec<String> = slo.sli.inputs().into_iter().map(String::from).collect();
-    while let Some(name) = stack.pop() {
-        if !seen.insert(name.clone()) {
-            continue;
-        }
-        match cfg.metrics.iter().find(|m| m.name == name).map(|m| &m.kind) {
-            Some(MetricKind::Expression { expr, .. }) => stack.extend(expr.operands()),
-            Some(MetricKind::Query(_)) => {
-                out.insert(name);
-            }
-            None => {}
-        }
-    }
-    out
-}
-
-/// The range of one query metric.
+/// What one query metric is needed over.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MetricRange {
+pub struct Need {
+    /// `[start, end)`: everything read, the history series included.
     pub start: i64,
     pub end: i64,
-    /// The time-slice SLOs that read it and where their numbers at T start.
+    /// The time-slice SLOs that read it and where their numbers at T start:
+    /// from there on the metric is needed at its own period (the slice).
     pub slices: Vec<(String, i64)>,
 }
 
-/// The range of every query metric the SLOs read, by name, evaluated at `t`.
-/// `margin` widens every range at its old end (for `as_of: latest`, whose T
-/// is known only once the data is in).
-pub fn metric_ranges(
-    cfg: &Config,
-    t: i64,
-    series_range: i64,
-    margin: i64,
-) -> BTreeMap<String, MetricRange> {
-    let mut out: BTreeMap<String, MetricRange> = BTreeMap::new();
+impl Need {
+    /// Where the exact period is required from, if any SLO requires it.
+    pub fn exact_from(&self) -> Option<i64> {
+        self.slices.iter().map(|(_, s)| *s).min()
+    }
+}
+
+/// The plan of one evaluation: T as known before the data, and what every
+/// query metric the SLOs read is needed over, by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Needs {
+    pub t: i64,
+    pub series_range: i64,
+    pub metrics: BTreeMap<String, Need>,
+}
+
+impl Needs {
+    /// The earliest start over every metric (T when nothing is read).
+    pub fn earliest(&self) -> i64 {
+        self.metrics
+            .values()
+            .map(|n| n.start)
+            .min()
+            .unwrap_or(self.t)
+    }
+}
+
+/// What an evaluation of `cfg` at `t` (already floored, see
+/// [`super::settle_t`]) with a history series of `series_range` seconds reads.
+pub fn needs(cfg: &Config, t: i64, series_range: i64) -> Needs {
+    let margin = if cfg.as_of == Some(AsOfSetting::Latest) {
+        LATEST_MARGIN
+    } else {
+        0
+    };
+    let mut out: BTreeMap<String, Need> = BTreeMap::new();
     for slo in &cfg.slos {
         let span = slo_span(cfg, slo, t, series_range);
-        for name in slo_queries(cfg, slo) {
-            let r = out.entry(name).or_insert(MetricRange {
+        for m in cfg.queries_of(slo.sli.inputs()) {
+            let r = out.entry(m.name.clone()).or_insert(Need {
                 start: i64::MAX,
                 end: t,
                 slices: Vec::new(),
@@ -103,7 +117,11 @@ pub fn metric_ranges(
             }
         }
     }
-    out
+    Needs {
+        t,
+        series_range,
+        metrics: out,
+    }
 }
 
 #[cfg(test)]
@@ -143,7 +161,7 @@ mod tests {
                 start: t - 37 * DAY
             }
         );
-        let r = metric_ranges(&c, t, 7 * DAY, 0);
+        let r = needs(&c, t, 7 * DAY).metrics;
         assert_eq!(r.keys().collect::<Vec<_>>(), vec!["err", "req"]);
         assert_eq!(r["err"].start, t - 37 * DAY);
         assert!(r["err"].slices.is_empty());
@@ -172,10 +190,20 @@ mod tests {
         let m = slo_span(&c, &c.slos[0], t, 7 * DAY);
         // Two days into November: the 3d lookbacks reach further than the window.
         assert_eq!(m.strict_start, t - 3 * DAY);
-        let r = metric_ranges(&c, t, 7 * DAY, 3600);
+        let r = needs(&c, t, 7 * DAY).metrics;
         // The series' oldest window (ending Oct 27) opens October.
-        assert_eq!(r["req"].start, ts("2026-10-01T00:00:00Z") - 3600);
-        assert_eq!(r["p95"].slices, vec![("s".to_string(), t - 7 * DAY - 3600)]);
-        assert_eq!(r["p95"].start, t - 14 * DAY - 3600);
+        assert_eq!(r["req"].start, ts("2026-10-01T00:00:00Z"));
+        assert_eq!(r["p95"].slices, vec![("s".to_string(), t - 7 * DAY)]);
+        assert_eq!(r["p95"].exact_from(), Some(t - 7 * DAY));
+        assert_eq!(r["p95"].start, t - 14 * DAY);
+        assert_eq!(r["req"].exact_from(), None);
+        // `as_of: latest` reaches an hour further back, for the T the data settles.
+        let l = cfg(
+            "  - name: s\n    objective: 99%\n    window: 7d\n    sli: { timeslice: { metric: p95, op: \"<\", threshold: 2 } }\n",
+            "as_of: latest\n",
+        );
+        let n = needs(&l, t, 7 * DAY);
+        assert_eq!(n.metrics["p95"].start, t - 14 * DAY - LATEST_MARGIN);
+        assert_eq!(n.earliest(), t - 14 * DAY - LATEST_MARGIN);
     }
 }
