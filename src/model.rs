@@ -204,13 +204,6 @@ pub enum Sli {
 }
 
 impl Sli {
-    pub fn budgeting(&self) -> &'static str {
-        match self {
-            Sli::Ratio { .. } => "occurrences",
-            Sli::TimeSlice { .. } => "timeslices",
-        }
-    }
-
     /// The metrics it reads directly.
     pub fn inputs(&self) -> Vec<&str> {
         match self {

@@ -9,9 +9,9 @@ pub fn run(c: &Common, format: CheckFormat, fail_on: &str) -> Result<u8> {
     let cfg = crate::config::load(&c.config)?;
     let severities: Vec<&str> = cfg.alerts.iter().map(|a| a.severity.as_str()).collect();
     let fail_on = check::parse_fail_on(fail_on, &severities)?;
-    let (cfg, report) = super::evaluate_with(c, cfg)?;
+    let report = super::evaluate_with(c, &cfg)?;
     if let Some(dir) = &c.out {
-        super::report::write_folder(c, &cfg, &report, dir)?;
+        super::report::write_folder(c, &report, dir)?;
     }
     let verdict = check::verdict(&report, &fail_on);
     let text = check::text(&verdict);

@@ -73,23 +73,23 @@ fn plan(c: &Common, cfg: &Config, pinned: Option<(i64, u32)>) -> Result<Needs> {
 }
 
 /// slo.yaml, the data and the evaluation: what `report` and `check` share.
-pub fn evaluate(c: &Common) -> Result<(Config, Report)> {
-    evaluate_with(c, crate::config::load(&c.config)?)
+pub fn evaluate(c: &Common) -> Result<Report> {
+    evaluate_with(c, &crate::config::load(&c.config)?)
 }
 
 /// [`evaluate`] with slo.yaml already loaded.
-pub fn evaluate_with(c: &Common, cfg: Config) -> Result<(Config, Report)> {
+pub fn evaluate_with(c: &Common, cfg: &Config) -> Result<Report> {
     // A bad --as-of is a usage error, found before any data is read.
     let pinned = match &c.as_of {
         Some(s) => Some(parse_as_of(s)?),
         None => None,
     };
     let (series_range, series_step) = series(c)?;
-    let loaded = source::load(&cfg, &plan(c, &cfg, pinned)?, &load_options(c))?;
+    let loaded = source::load(cfg, &plan(c, cfg, pinned)?, &load_options(c))?;
     let data = loaded.data;
-    let (as_of, requested) = compute::settle_t(&cfg, pinned, &data);
+    let (as_of, requested) = compute::settle_t(cfg, pinned, &data);
     let mut report = compute::evaluate(
-        &cfg,
+        cfg,
         &data,
         &EvalOptions {
             as_of,
@@ -99,7 +99,7 @@ pub fn evaluate_with(c: &Common, cfg: Config) -> Result<(Config, Report)> {
         },
     )?;
     report.unread_metrics = loaded.unread;
-    Ok((cfg, report))
+    Ok(report)
 }
 
 /// `(seconds, nanoseconds)` of an RFC 3339 time.

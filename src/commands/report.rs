@@ -4,30 +4,28 @@
 use crate::cli::Common;
 use crate::compute::Report;
 use crate::error::{exit, Result};
-use crate::model::Config;
 use crate::report::charts::{self, ChartOptions};
 use crate::report::{markdown, output, renderer, Format, Renderer};
 use std::io::IsTerminal;
 use std::path::Path;
 
 pub fn run(c: &Common, format: Format) -> Result<u8> {
-    let (cfg, report) = super::evaluate(c)?;
+    let report = super::evaluate(c)?;
     let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::io::stdout().is_terminal();
     if let Some(dir) = &c.out {
-        write_folder(c, &cfg, &report, dir)?;
+        write_folder(c, &report, dir)?;
     }
     output::stdout(&renderer(format, color).render(&report))?;
     Ok(exit::OK)
 }
 
 /// `--out DIR`: report.md, report.json and the charts (`report` and `check`).
-pub fn write_folder(c: &Common, cfg: &Config, report: &Report, dir: &Path) -> Result<()> {
+pub fn write_folder(c: &Common, report: &Report, dir: &Path) -> Result<()> {
     let charts = charts::render_with(
         report,
         &ChartOptions {
             format: c.chart_format,
-            warning_below: cfg.warning_below.value,
         },
     )?;
     let (overview, links) = charts.links();

@@ -25,12 +25,36 @@ use num_traits::{One, Signed, ToPrimitive, Zero};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// Times in the JSON contract: RFC 3339 UTC, whole seconds.
+mod as_rfc3339 {
+    pub fn time<S: serde::Serializer>(t: &i64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&crate::series::fmt_time(*t))
+    }
+
+    pub fn instant<S: serde::Serializer>(
+        t: &Option<chrono::DateTime<chrono::Utc>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => s.serialize_str(&super::fmt_instant(t)),
+            None => s.serialize_none(),
+        }
+    }
+}
+
+/// An instant as the report writes it: RFC 3339 UTC, with as many fraction
+/// digits as it has (`2027-01-12T00:00:00Z`, `…T03:25:43.200000Z`).
+pub fn fmt_instant(t: &chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
 /// The whole evaluation: what every report format renders.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub service: String,
-    /// T, RFC 3339 UTC.
-    pub as_of: String,
+    /// T, epoch seconds (RFC 3339 UTC in JSON).
+    #[serde(serialize_with = "as_rfc3339::time")]
+    pub as_of: i64,
     /// The `--as-of` asked for, when it fell inside a period and was floored.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub as_of_requested: Option<String>,
@@ -38,6 +62,53 @@ pub struct Report {
     /// Labels of the data that slo.yaml does not name, with their row counts.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub unread_metrics: BTreeMap<String, u64>,
+    /// slo.yaml's `warning_below`: the budget ratio under which an SLO is in
+    /// warning (the budget chart draws it).
+    #[serde(skip)]
+    pub warning_below: f64,
+}
+
+/// How an SLO's budget is counted: events (ratio SLIs) or time slices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Budgeting {
+    Occurrences,
+    Timeslices,
+}
+
+impl std::fmt::Display for Budgeting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Budgeting::Occurrences => "occurrences",
+            Budgeting::Timeslices => "timeslices",
+        })
+    }
+}
+
+/// An alert's window: its length, and the text reports write (as slo.yaml
+/// wrote it, or the default scaled to the window: `1h`, `62m`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertWindow {
+    pub dur: Dur,
+    pub text: String,
+}
+
+impl AlertWindow {
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+impl Serialize for AlertWindow {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text)
+    }
+}
+
+impl std::fmt::Display for AlertWindow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -73,8 +144,8 @@ pub struct ErrorBudget {
 #[derive(Debug, Clone, Serialize)]
 pub struct AlertState {
     pub severity: String,
-    pub long: String,
-    pub short: String,
+    pub long: AlertWindow,
+    pub short: AlertWindow,
     pub burn_rate: f64,
     pub firing: bool,
     pub long_burn_rate: Option<f64>,
@@ -83,9 +154,9 @@ pub struct AlertState {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SeriesPoint {
-    pub t: String,
-    #[serde(skip)]
-    pub ts: i64,
+    /// The end of the window, epoch seconds (RFC 3339 in JSON).
+    #[serde(serialize_with = "as_rfc3339::time")]
+    pub t: i64,
     pub sli: Option<f64>,
     pub remaining_ratio: Option<f64>,
 }
@@ -97,7 +168,7 @@ pub struct SloReport {
     pub description: Option<String>,
     pub objective: f64,
     pub window: String,
-    pub budgeting: &'static str,
+    pub budgeting: Budgeting,
     pub status: Status,
     pub sli: Option<f64>,
     pub good: f64,
@@ -108,10 +179,12 @@ pub struct SloReport {
     pub error_budget: ErrorBudget,
     pub burn_rates: IndexMap<String, Option<f64>>,
     pub alerts: Vec<AlertState>,
-    pub exhaustion_at: Option<String>,
+    #[serde(serialize_with = "as_rfc3339::instant")]
+    pub exhaustion_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Seconds per period (slice) of the SLI's metrics.
     pub period: i64,
-    pub window_start: String,
+    #[serde(serialize_with = "as_rfc3339::time")]
+    pub window_start: i64,
     pub window_minutes: f64,
     /// A time slice's threshold, for people: `p95 < 2` or `rate > 100/s`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -158,10 +231,11 @@ pub fn evaluate(cfg: &Config, data: &DataSet, opts: &EvalOptions) -> Result<Repo
         .collect::<Result<Vec<_>>>()?;
     Ok(Report {
         service: cfg.service.clone(),
-        as_of: fmt_time(opts.as_of),
+        as_of: opts.as_of,
         as_of_requested: opts.as_of_requested.clone(),
         slos,
         unread_metrics: BTreeMap::new(),
+        warning_below: cfg.warning_below.value,
     })
 }
 
@@ -384,8 +458,14 @@ fn evaluate_slo(cfg: &Config, slo: &Slo, ix: &mut Indexed, opts: &EvalOptions) -
                 long_burn_rate: long.as_ref().map(f),
                 short_burn_rate: short.as_ref().map(f),
                 severity: rule.severity,
-                long: rule.long_text,
-                short: rule.short_text,
+                long: AlertWindow {
+                    dur: rule.long,
+                    text: rule.long_text,
+                },
+                short: AlertWindow {
+                    dur: rule.short,
+                    text: rule.short_text,
+                },
                 burn_rate: rule.burn_rate.value,
             }
         })
@@ -407,7 +487,11 @@ fn evaluate_slo(cfg: &Config, slo: &Slo, ix: &mut Indexed, opts: &EvalOptions) -
         description: slo.description.clone(),
         objective: slo.objective.value,
         window: slo.window_label.clone(),
-        budgeting: slo.sli.budgeting(),
+        budgeting: if timeslices {
+            Budgeting::Timeslices
+        } else {
+            Budgeting::Occurrences
+        },
         status,
         sli: sli.as_ref().map(f),
         good: f(&c.good),
@@ -426,7 +510,7 @@ fn evaluate_slo(cfg: &Config, slo: &Slo, ix: &mut Indexed, opts: &EvalOptions) -
         alerts,
         exhaustion_at,
         period: slo.period,
-        window_start: fmt_time(start),
+        window_start: start,
         window_minutes: f(&w_minutes),
         slice_rule: match &slo.sli {
             Sli::TimeSlice {
@@ -452,8 +536,8 @@ fn evaluate_slo(cfg: &Config, slo: &Slo, ix: &mut Indexed, opts: &EvalOptions) -
     }
 }
 
-/// T + seconds, as RFC 3339 with microseconds; `None` past the year 9999.
-fn exhaustion_time(t: i64, secs: f64) -> Option<String> {
+/// T + seconds, to the microsecond; `None` past the year 9999.
+fn exhaustion_time(t: i64, secs: f64) -> Option<chrono::DateTime<chrono::Utc>> {
     if !(0.0..=300_000_000_000.0).contains(&secs) {
         return None;
     }
@@ -463,7 +547,7 @@ fn exhaustion_time(t: i64, secs: f64) -> Option<String> {
     if at.timestamp() > 253_402_300_799 {
         return None;
     }
-    Some(at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+    Some(at)
 }
 
 /// The SLI and the remaining budget of the window ending at each step.
@@ -493,8 +577,7 @@ fn series(slo: &Slo, ix: &mut Indexed, opts: &EvalOptions) -> Vec<SeriesPoint> {
                 (None, None)
             };
             SeriesPoint {
-                t: fmt_time(at),
-                ts: at,
+                t: at,
                 sli,
                 remaining_ratio: remaining,
             }

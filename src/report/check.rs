@@ -178,7 +178,7 @@ pub fn text(v: &Verdict) -> String {
         o.push_str(&format!(
             "slo check: pass ({} SLOs, as of {})\n",
             v.report.slos.len(),
-            v.report.as_of
+            crate::series::fmt_time(v.report.as_of)
         ));
     } else {
         o.push_str(&format!(

@@ -2,7 +2,8 @@
 //! burn rates, alerts and (when charts were drawn) its charts.
 
 use super::{fmt, Renderer};
-use crate::compute::{Report, SloReport};
+use crate::compute::{Budgeting, Report, SloReport};
+use crate::series::fmt_time;
 use std::fmt::Write;
 
 /// `charts`: per SLO name, the relative paths of its images (alt text, path);
@@ -35,7 +36,7 @@ impl Renderer for Markdown {
     fn render(&self, r: &Report) -> Vec<u8> {
         let mut o = String::new();
         let _ = writeln!(o, "# SLO report: {}\n", text(&r.service));
-        let _ = write!(o, "As of **{}**", r.as_of);
+        let _ = write!(o, "As of **{}**", fmt_time(r.as_of));
         if let Some(req) = &r.as_of_requested {
             let _ = write!(o, " (asked for {req}, floored to the period boundary)");
         }
@@ -104,7 +105,7 @@ impl Markdown {
         if let Some(d) = &s.description {
             let _ = writeln!(o, "{}\n", text(d));
         }
-        let unit = if s.budgeting == "timeslices" {
+        let unit = if s.budgeting == Budgeting::Timeslices {
             "slices"
         } else {
             "events"
@@ -125,7 +126,7 @@ impl Markdown {
                 .as_ref()
                 .map(|r| format!(": a slice is good when {}", text(r)))
                 .unwrap_or_default(),
-            s.window_start
+            fmt_time(s.window_start)
         );
         let _ = writeln!(
             o,
@@ -150,7 +151,7 @@ impl Markdown {
             o,
             "- **Budget exhausted:** {}",
             match (&s.exhaustion_at, s.error_budget.remaining_ratio) {
-                (Some(t), _) => t.clone(),
+                (Some(t), _) => crate::compute::fmt_instant(t),
                 (None, Some(r)) if r <= 0.0 => "already exhausted".into(),
                 (None, None) => "not forecast (no data)".into(),
                 (None, Some(_)) => "not forecast at the current burn rate".into(),

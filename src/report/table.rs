@@ -59,7 +59,7 @@ impl Renderer for Table {
         let mut out = format!(
             "{} · as of {}",
             crate::text::line(&report.service),
-            report.as_of
+            crate::series::fmt_time(report.as_of)
         );
         if let Some(req) = &report.as_of_requested {
             out.push_str(&format!(" (asked for {req}, floored to the period)"));

@@ -48,8 +48,8 @@ pub fn budget_axes(s: &SloReport, warning_below: f64) -> Option<BudgetAxes> {
     let span = now - x0;
     let exhaustion = s
         .exhaustion_at
-        .as_deref()
-        .and_then(style::parse_time)
+        .as_ref()
+        .map(style::instant_secs)
         .filter(|&t| t > last.0 && last.1 > 0.0);
     let (x1, projection_end) = match exhaustion {
         Some(t) if t <= now + span => (t.max(now) + span * 0.04, Some((t, 0.0))),
@@ -81,7 +81,7 @@ pub fn budget_axes(s: &SloReport, warning_below: f64) -> Option<BudgetAxes> {
 fn budget_points(s: &SloReport) -> impl Iterator<Item = (f64, Option<f64>)> + '_ {
     s.series
         .iter()
-        .map(|p| (p.ts as f64, p.remaining_ratio.filter(|v| v.is_finite())))
+        .map(|p| (p.t as f64, p.remaining_ratio.filter(|v| v.is_finite())))
 }
 
 /// The burn-down chart of one SLO, 1200 × 600.
@@ -93,11 +93,8 @@ impl Chart for BudgetChart<'_> {
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<Frame, ChartError> {
-        let SloChart {
-            slo: s,
-            warning_below,
-            ..
-        } = self.0;
+        let SloChart { slo: s, report } = self.0;
+        let warning_below = report.warning_below;
         root.fill(&style::WHITE)?;
         let (head, body) = root.split_vertically(HEADER);
         let ax = budget_axes(s, warning_below);

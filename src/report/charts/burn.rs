@@ -31,15 +31,15 @@ pub fn burn_axis(s: &SloReport) -> f64 {
 /// The lookbacks that are the long or short window of a firing alert,
 /// compared as durations: an alert written `long: 60m` lights the `1h` bar.
 pub fn highlighted_lookbacks(s: &SloReport) -> Vec<String> {
-    let dur = |t: &str| crate::duration::Dur::parse(t).ok();
     s.burn_rates
         .keys()
         .filter(|k| {
-            let k = dur(k);
-            k.is_some()
-                && s.alerts
-                    .iter()
-                    .any(|a| a.firing && (dur(&a.long) == k || dur(&a.short) == k))
+            let Ok(k) = crate::duration::Dur::parse(k) else {
+                return false;
+            };
+            s.alerts
+                .iter()
+                .any(|a| a.firing && (a.long.dur == k || a.short.dur == k))
         })
         .cloned()
         .collect()

@@ -49,20 +49,9 @@ impl ChartFormat {
 }
 
 /// What the charts need besides the report.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct ChartOptions {
     pub format: ChartFormat,
-    /// slo.yaml's `warning_below`: the budget ratio under which an SLO is in warning.
-    pub warning_below: f64,
-}
-
-impl Default for ChartOptions {
-    fn default() -> Self {
-        ChartOptions {
-            format: ChartFormat::Png,
-            warning_below: 0.5,
-        }
-    }
 }
 
 /// One rendered image: its file name (unique within a [`Charts`]), the alt text
@@ -139,11 +128,7 @@ pub fn render_with(report: &Report, opts: &ChartOptions) -> Result<Charts, Error
     let bases = unique_bases(report.slos.iter().map(|s| s.name.as_str()));
     let mut slos = Vec::with_capacity(report.slos.len());
     for (s, base) in report.slos.iter().zip(bases) {
-        let ctx = SloChart {
-            report,
-            slo: s,
-            warning_below: opts.warning_below,
-        };
+        let ctx = SloChart { report, slo: s };
         let span = style::span_label(s);
         let mut imgs = Vec::with_capacity(3);
         for (kind, alt) in [
@@ -161,8 +146,8 @@ pub fn render_with(report: &Report, opts: &ChartOptions) -> Result<Charts, Error
                     "{}: error budget left over the last {span}{}",
                     s.name,
                     s.exhaustion_at
-                        .as_deref()
-                        .and_then(style::parse_time)
+                        .as_ref()
+                        .map(style::instant_secs)
                         .map(|t| format!(
                             ", forecast to run out {}",
                             style::time_label(t, "%Y-%m-%d %H:%M UTC")
@@ -220,7 +205,6 @@ pub fn unique_bases<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<String>
 pub(crate) struct SloChart<'a> {
     pub report: &'a Report,
     pub slo: &'a SloReport,
-    pub warning_below: f64,
 }
 
 impl SloChart<'_> {
@@ -242,7 +226,7 @@ impl SloChart<'_> {
                 self.report.service,
                 crate::report::fmt::pct(s.objective, 4),
                 s.window,
-                style::as_of_label(&self.report.as_of)
+                style::as_of_label(self.report.as_of)
             ),
             Some(s.status),
         )

@@ -50,7 +50,7 @@ impl Chart for Overview<'_> {
                 count(Status::Warning),
                 count(Status::Breached),
                 count(Status::NoData),
-                style::as_of_label(&r.as_of)
+                style::as_of_label(r.as_of)
             ),
             None,
         )?;

@@ -37,7 +37,7 @@ pub fn sli_axis(s: &SloReport) -> (f64, f64) {
 fn points(s: &SloReport) -> impl Iterator<Item = (f64, Option<f64>)> + '_ {
     s.series
         .iter()
-        .map(|p| (p.ts as f64, p.sli.filter(|v| v.is_finite())))
+        .map(|p| (p.t as f64, p.sli.filter(|v| v.is_finite())))
 }
 
 /// Runs of consecutive points with data: the line breaks at every gap.
@@ -60,8 +60,8 @@ pub(crate) fn runs(pts: impl Iterator<Item = (f64, Option<f64>)>) -> Vec<Vec<(f6
 
 /// The x range of the series (an hour wide at least).
 pub(crate) fn x_range(s: &SloReport) -> (f64, f64) {
-    let x0 = s.series.first().map(|p| p.ts as f64).unwrap_or(0.0);
-    let x1 = s.series.last().map(|p| p.ts as f64).unwrap_or(0.0);
+    let x0 = s.series.first().map(|p| p.t as f64).unwrap_or(0.0);
+    let x1 = s.series.last().map(|p| p.t as f64).unwrap_or(0.0);
     (x0, x1.max(x0 + 3_600.0))
 }
 

@@ -4,7 +4,7 @@
 
 use super::style::{self, DATA, OBJECTIVE};
 use super::*;
-use crate::compute::{AlertState, ErrorBudget, SeriesPoint, Status};
+use crate::compute::{AlertState, AlertWindow, Budgeting, ErrorBudget, SeriesPoint, Status};
 use indexmap::IndexMap;
 use plotters::style::RGBColor;
 
@@ -19,8 +19,7 @@ fn series(f: impl Fn(i64) -> (Option<f64>, Option<f64>)) -> Vec<SeriesPoint> {
             let ts = T - (168 - k) * HOUR;
             let (sli, remaining_ratio) = f(k);
             SeriesPoint {
-                t: String::new(),
-                ts,
+                t: ts,
                 sli,
                 remaining_ratio,
             }
@@ -39,7 +38,7 @@ fn slo(name: &str, objective: f64, status: Status, series: Vec<SeriesPoint>) -> 
         description: None,
         objective,
         window: "30d".into(),
-        budgeting: "occurrences",
+        budgeting: Budgeting::Occurrences,
         status,
         sli: last.as_ref().and_then(|p| p.sli),
         good: 0.0,
@@ -62,7 +61,7 @@ fn slo(name: &str, objective: f64, status: Status, series: Vec<SeriesPoint>) -> 
         ],
         exhaustion_at: None,
         period: 60,
-        window_start: String::new(),
+        window_start: T - 30 * 24 * HOUR,
         window_minutes: 43_200.0,
         slice_rule: None,
         series,
@@ -73,8 +72,8 @@ fn slo(name: &str, objective: f64, status: Status, series: Vec<SeriesPoint>) -> 
 fn alert(severity: &str, long: &str, short: &str, rate: f64, firing: bool) -> AlertState {
     AlertState {
         severity: severity.into(),
-        long: long.into(),
-        short: short.into(),
+        long: win(long),
+        short: win(short),
         burn_rate: rate,
         firing,
         long_burn_rate: None,
@@ -82,13 +81,28 @@ fn alert(severity: &str, long: &str, short: &str, rate: f64, firing: bool) -> Al
     }
 }
 
+/// An alert window as slo.yaml may write it (`60m`, `300s`).
+fn win(text: &str) -> AlertWindow {
+    AlertWindow {
+        dur: crate::duration::Dur::parse(text).unwrap(),
+        text: text.into(),
+    }
+}
+
+fn at(rfc3339: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+}
+
 fn report(slos: Vec<SloReport>) -> Report {
     Report {
         service: "checkout".into(),
-        as_of: "2026-11-23T00:00:00Z".into(),
+        as_of: T,
         as_of_requested: None,
         slos,
         unread_metrics: Default::default(),
+        warning_below: 0.5,
     }
 }
 
@@ -115,7 +129,6 @@ fn chart<'a>(r: &'a Report, i: usize) -> SloChart<'a> {
     SloChart {
         report: r,
         slo: &r.slos[i],
-        warning_below: 0.5,
     }
 }
 
@@ -351,7 +364,7 @@ fn budget_axes_hold_zero_one_and_the_forecast() {
     assert_eq!(ax.projection_end, None);
     assert_eq!(ax.last, (T as f64, 0.5));
 
-    s.exhaustion_at = Some("2026-11-26T00:00:00Z".into());
+    s.exhaustion_at = Some(at("2026-11-26T00:00:00Z"));
     let ax = budget_axes(&s, 0.5).unwrap();
     let t = (T + 3 * 24 * HOUR) as f64;
     assert_eq!(ax.exhaustion, Some(t));
@@ -360,12 +373,12 @@ fn budget_axes_hold_zero_one_and_the_forecast() {
 
     // Past one series span: the x range grows by a quarter and the projection
     // stops at the edge, on the line to (exhaustion, 0).
-    s.exhaustion_at = Some("2027-01-22T00:00:00Z".into());
+    s.exhaustion_at = Some(at("2027-01-22T00:00:00Z"));
     let ax = budget_axes(&s, 0.5).unwrap();
     let edge = T as f64 + 0.25 * (168 * HOUR) as f64;
     assert_eq!(ax.x.1, edge);
     let (x, y) = ax.projection_end.unwrap();
-    let t = style::parse_time("2027-01-22T00:00:00Z").unwrap();
+    let t = style::instant_secs(&at("2027-01-22T00:00:00Z"));
     assert_eq!(x, edge);
     assert!(close(y, 0.5 * (t - edge) / (t - T as f64)), "{y}");
 
@@ -431,8 +444,8 @@ fn burn_chart_highlights_firing_windows_and_marks_missing_rates() {
     assert_eq!(highlighted_lookbacks(&s), vec!["5m", "1h"]);
     // An alert written `long: 60m, short: 300s` lights the same bars.
     let mut written = s.clone();
-    written.alerts[0].long = "60m".into();
-    written.alerts[0].short = "300s".into();
+    written.alerts[0].long = win("60m");
+    written.alerts[0].short = win("300s");
     assert_eq!(highlighted_lookbacks(&written), vec!["5m", "1h"]);
     assert!(close(burn_axis(&s), 25.0), "{}", burn_axis(&s));
     let r = report(vec![s]);

@@ -5,7 +5,7 @@ use super::*;
 /// The time span the series covers, for titles: `7 days`, `36 hours`.
 pub fn span_label(s: &SloReport) -> String {
     let span = match (s.series.first(), s.series.last()) {
-        (Some(a), Some(b)) => b.ts - a.ts,
+        (Some(a), Some(b)) => b.t - a.t,
         _ => 0,
     };
     if span >= 2 * 86_400 && span % 86_400 == 0 {
@@ -17,21 +17,14 @@ pub fn span_label(s: &SloReport) -> String {
     }
 }
 
-/// `2026-11-23T00:00:00Z` → `2026-11-23 00:00 UTC` (anything else as it is).
-pub fn as_of_label(rfc3339: &str) -> String {
-    match chrono::DateTime::parse_from_rfc3339(rfc3339) {
-        Ok(t) => t
-            .with_timezone(&chrono::Utc)
-            .format("%Y-%m-%d %H:%M UTC")
-            .to_string(),
-        Err(_) => rfc3339.to_string(),
-    }
+/// Epoch seconds as `2026-11-23 00:00 UTC`.
+pub fn as_of_label(t: i64) -> String {
+    time_label(t as f64, "%Y-%m-%d %H:%M UTC")
 }
 
-/// An RFC 3339 time as epoch seconds.
-pub fn parse_time(rfc3339: &str) -> Option<f64> {
-    let t = chrono::DateTime::parse_from_rfc3339(rfc3339).ok()?;
-    Some(t.timestamp() as f64 + f64::from(t.timestamp_subsec_micros()) / 1e6)
+/// An instant as epoch seconds, to the microsecond.
+pub fn instant_secs(t: &chrono::DateTime<chrono::Utc>) -> f64 {
+    t.timestamp() as f64 + f64::from(t.timestamp_subsec_micros()) / 1e6
 }
 
 /// Epoch seconds in UTC with a chrono `format` (`%b %d %H:%M` → `Nov 17 00:00`).
