@@ -72,6 +72,20 @@ impl TimeSeries {
 pub type DataSet = HashMap<String, TimeSeries>;
 
 /// Formats epoch seconds as RFC 3339 UTC (`2026-11-24T00:00:00Z`).
+/// The one rule every value of a series follows, whatever its source: every
+/// statistic slo reads is a count, a rate or a duration, so a value is finite
+/// and not negative. `None` when `v` follows it, else what is wrong with it.
+#[inline]
+pub fn value_problem(v: f64) -> Option<&'static str> {
+    if v >= 0.0 && v.is_finite() {
+        None
+    } else if v.is_finite() {
+        Some("negative")
+    } else {
+        Some("not a finite number")
+    }
+}
+
 pub fn fmt_time(t: i64) -> String {
     chrono::DateTime::from_timestamp(t, 0)
         .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))

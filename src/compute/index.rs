@@ -9,7 +9,7 @@
 //! exactly on an alert threshold would then fire or not by chance.
 
 use crate::error::{Error, Result};
-use crate::model::{Missing, Op, SliceValue};
+use crate::model::{Missing, Op};
 use crate::series::{fmt_time, TimeSeries};
 use std::collections::HashMap;
 
@@ -68,13 +68,8 @@ fn too_large(metric: &str) -> Error {
 
 #[cold]
 fn bad_value(metric: &str, t: i64, v: f64) -> Error {
-    let what = if !v.is_finite() {
-        "not a finite number"
-    } else if v < 0.0 {
-        "negative"
-    } else {
-        "too large to count exactly"
-    };
+    // Sources apply the rule of every series; compute adds the exact-sum limit.
+    let what = crate::series::value_problem(v).unwrap_or("too large to count exactly");
     Error::data(format!(
         "metric `{metric}` at {}: value {v} is {what}",
         fmt_time(t)
@@ -197,11 +192,25 @@ pub struct SliceIndex {
     by_residue: HashMap<i64, (Vec<i64>, Vec<u32>)>,
 }
 
+/// What a time slice judges, with the series it reads (each with its metric's
+/// name, for messages).
+pub enum SliceInput<'a> {
+    /// The metric's value (per second when `per_second`).
+    Metric {
+        series: (&'a str, &'a TimeSeries),
+        per_second: bool,
+    },
+    /// `bad / total` of the period; periods without total hold no value.
+    Ratio {
+        bad: (&'a str, &'a TimeSeries),
+        total: (&'a str, &'a TimeSeries),
+    },
+}
+
 impl SliceIndex {
     /// Judges every period that has a value: `v <op> threshold`.
     pub fn build(
-        value: &SliceValue,
-        series: &[(&str, &TimeSeries)],
+        input: SliceInput<'_>,
         period: i64,
         op: Op,
         threshold: f64,
@@ -209,20 +218,24 @@ impl SliceIndex {
     ) -> Result<SliceIndex> {
         let mut ts = Vec::new();
         let mut good = Vec::new();
-        match value {
-            SliceValue::Metric { per_second, .. } => {
-                let (name, s) = series[0];
+        match input {
+            SliceInput::Metric {
+                series: (name, s),
+                per_second,
+            } => {
                 ts.reserve(s.len());
                 good.reserve(s.len());
                 for (t, v) in s.ts.iter().zip(&s.vs) {
                     let v = check(name, *t, *v)?;
-                    let v = if *per_second { v / period as f64 } else { v };
+                    let v = if per_second { v / period as f64 } else { v };
                     ts.push(*t);
                     good.push(op.holds(v, threshold));
                 }
             }
-            SliceValue::Ratio { .. } => {
-                let ((bn, bad), (tn, total)) = (series[0], series[1]);
+            SliceInput::Ratio {
+                bad: (bn, bad),
+                total: (tn, total),
+            } => {
                 let mut i = 0;
                 for (t, tv) in total.ts.iter().zip(&total.vs) {
                     let tv = check(tn, *t, *tv)?;
@@ -381,16 +394,16 @@ mod tests {
     #[test]
     fn slices_follow_the_missing_policy() {
         let v = s(&[(0, 1.0), (60, 3.0), (180, 1.0), (210, 1.0)]);
-        let value = SliceValue::Metric {
-            metric: "m".into(),
-            per_second: false,
-        };
         for (policy, want) in [
             (Missing::Ignore, (2, 3, 1)),
             (Missing::Good, (3, 4, 1)),
             (Missing::Bad, (2, 4, 1)),
         ] {
-            let mut idx = SliceIndex::build(&value, &[("m", &v)], 60, Op::Lt, 2.0, policy).unwrap();
+            let input = SliceInput::Metric {
+                series: ("m", &v),
+                per_second: false,
+            };
+            let mut idx = SliceIndex::build(input, 60, Op::Lt, 2.0, policy).unwrap();
             // Slices 0, 60, 120, 180 (210 is off the grid of T = 240).
             let c = idx.counts(0, 240);
             assert_eq!((c.good, c.total, c.missing), want, "{policy:?}");
@@ -401,19 +414,11 @@ mod tests {
     fn ratio_slices() {
         let bad = s(&[(0, 1.0), (60, 5.0)]);
         let total = s(&[(0, 100.0), (60, 100.0), (120, 0.0)]);
-        let value = SliceValue::Ratio {
-            bad: "b".into(),
-            total: "t".into(),
+        let input = SliceInput::Ratio {
+            bad: ("b", &bad),
+            total: ("t", &total),
         };
-        let mut idx = SliceIndex::build(
-            &value,
-            &[("b", &bad), ("t", &total)],
-            60,
-            Op::Lt,
-            0.01,
-            Missing::Ignore,
-        )
-        .unwrap();
+        let mut idx = SliceIndex::build(input, 60, Op::Lt, 0.01, Missing::Ignore).unwrap();
         let c = idx.counts(0, 180);
         // 1 % is not < 1 %; 5 % is bad; total 0 holds no value.
         assert_eq!((c.good, c.total, c.missing), (0, 2, 1));

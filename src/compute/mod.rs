@@ -329,21 +329,26 @@ impl Indexed {
                 threshold,
                 missing,
             } => {
-                let names = slo.sli.inputs();
-                let series: Vec<_> = names.iter().map(|n| r.series(n)).collect();
-                let refs: Vec<(&str, &crate::series::TimeSeries)> = names
-                    .iter()
-                    .copied()
-                    .zip(series.iter().map(|s| s.as_ref()))
-                    .collect();
-                Indexed::Slices(SliceIndex::build(
-                    value,
-                    &refs,
-                    slo.period,
-                    *op,
-                    threshold.value,
-                    *missing,
-                )?)
+                use crate::model::SliceValue;
+                use index::SliceInput;
+                let build =
+                    |input| SliceIndex::build(input, slo.period, *op, threshold.value, *missing);
+                Indexed::Slices(match value {
+                    SliceValue::Metric { metric, per_second } => {
+                        let s = r.series(metric);
+                        build(SliceInput::Metric {
+                            series: (metric, s.as_ref()),
+                            per_second: *per_second,
+                        })?
+                    }
+                    SliceValue::Ratio { bad, total } => {
+                        let (b, t) = (r.series(bad), r.series(total));
+                        build(SliceInput::Ratio {
+                            bad: (bad, b.as_ref()),
+                            total: (total, t.as_ref()),
+                        })?
+                    }
+                })
             }
         })
     }

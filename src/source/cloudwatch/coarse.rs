@@ -168,16 +168,11 @@ pub(super) fn assemble(series: &[SeriesState]) -> Result<DataSet> {
             }
         }
         for &(t, v) in &pts {
-            if !v.is_finite() || v < 0.0 {
+            if let Some(what) = crate::series::value_problem(v) {
                 return Err(Error::data(format!(
-                    "CloudWatch: metric {} at {}: value {v} is {}",
+                    "CloudWatch: metric {} at {}: value {v} is {what}",
                     s.label(),
                     fmt_time(t),
-                    if v.is_finite() {
-                        "negative"
-                    } else {
-                        "not a finite number"
-                    }
                 )));
             }
         }

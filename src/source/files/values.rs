@@ -5,14 +5,13 @@ use crate::error::{Error, Result};
 use crate::series::fmt_time;
 use std::path::Path;
 
-/// A value must be finite and not negative: every statistic slo reads is a count,
-/// a rate or a duration.
+/// A value follows [`crate::series::value_problem`]'s rule.
 #[inline]
 pub(super) fn check_value(path: &Path, metric: &str, t: i64, v: f64) -> Result<f64> {
-    if v >= 0.0 && v.is_finite() {
-        return Ok(v);
+    match crate::series::value_problem(v) {
+        None => Ok(v),
+        Some(what) => Err(bad_value(path, metric, t, v, what)),
     }
-    Err(bad_value(path, metric, t, v))
 }
 
 /// A timestamp must not lie more than a day after now.
@@ -35,12 +34,7 @@ fn future_time(path: &Path, metric: &str, t: i64) -> Error {
 }
 
 #[cold]
-fn bad_value(path: &Path, metric: &str, t: i64, v: f64) -> Error {
-    let what = if v.is_finite() {
-        "negative"
-    } else {
-        "not a finite number"
-    };
+fn bad_value(path: &Path, metric: &str, t: i64, v: f64, what: &str) -> Error {
     Error::data(format!(
         "{}: metric `{metric}` at {}: value {v} is {what}",
         path.display(),
