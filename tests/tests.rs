@@ -11,4 +11,5 @@ mod generate;
 mod math;
 mod reference;
 mod robustness;
+mod scale;
 mod snapshots;

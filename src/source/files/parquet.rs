@@ -125,17 +125,46 @@ pub(super) fn read(
     })
 }
 
+/// Rows decoded at once: consecutive row groups are read together until they
+/// hold this many, so memory holds one batch of decoded columns, not the file.
+const BATCH_ROWS: usize = 1 << 20;
+
+/// `(first row, rows)` of each batch of whole row groups.
+fn batches(row_groups: impl IntoIterator<Item = usize>) -> Vec<(usize, usize)> {
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    let mut at = 0;
+    for n in row_groups {
+        match out.last_mut() {
+            Some(last) if last.1 < BATCH_ROWS => last.1 += n,
+            _ => out.push((at, n)),
+        }
+        at += n;
+    }
+    out.retain(|b| b.1 > 0);
+    out
+}
+
+/// Where a label's rows go: a metric's buffers, or a count of unread rows.
+#[derive(Clone, Copy)]
+enum Slot {
+    Read(u32),
+    Skip,
+    Unread(u32),
+}
+
+/// A row whose metric is not read.
+const SKIP: u32 = u32::MAX;
+
 fn read_unguarded(
     path: &Path,
-    input: impl polars::io::mmap::MmapBytesReader,
+    mut input: impl polars::io::mmap::MmapBytesReader,
     names: &Wanted,
 ) -> Result<Chunks> {
     use polars::prelude::*;
     let bad = |m: String| Error::data(format!("{}: {m}", path.display()));
-    let mut reader = ParquetReader::new(input);
-    let schema = reader
-        .schema()
-        .map_err(|e| bad(format!("not a readable Parquet file: {e}")))?;
+    let unreadable = |e: PolarsError| bad(format!("not a readable Parquet file: {e}"));
+    let mut reader = ParquetReader::new(&mut input);
+    let schema = reader.schema().map_err(unreadable)?;
     check_parquet_schema(path, &schema)?;
     let missing: Vec<&str> = ["timestamp", "metric", "value"]
         .into_iter()
@@ -151,196 +180,238 @@ fn read_unguarded(
                 .join(", ")
         )));
     }
-    let df = reader
-        .with_columns(Some(vec![
-            "timestamp".into(),
-            "metric".into(),
-            "value".into(),
-        ]))
-        .finish()
-        .map_err(|e| bad(format!("not a readable Parquet file: {e}")))?;
-    let column = |name: &str| {
-        df.column(name)
-            .map_err(|_| bad(format!("no `{name}` column")))
+    let meta = reader.get_metadata().map_err(unreadable)?.clone();
+    let batches = batches(meta.row_groups.iter().map(|rg| rg.num_rows()));
+    let integer_time = schema.get("timestamp").is_some_and(|f| {
+        use polars::prelude::ArrowDataType as A;
+        matches!(f.dtype, A::Int32 | A::Int64 | A::UInt32 | A::UInt64)
+    });
+    // One batch of columns, decoded.
+    let mut decode = |cols: &[&str], (first, rows): (usize, usize)| -> Result<DataFrame> {
+        let mut r = ParquetReader::new(&mut input);
+        r.set_metadata(meta.clone());
+        r.with_columns(Some(cols.iter().map(|c| c.to_string()).collect()))
+            .with_slice(Some((first, rows)))
+            .finish()
+            .map_err(unreadable)
     };
-    let metric = column("metric")?;
-    let metric = match metric.dtype() {
-        DataType::String => metric.clone(),
-        _ => metric
-            .cast(&DataType::String)
-            .map_err(|e| bad(format!("the `metric` column: {e}")))?,
-    };
-    let metric = metric
-        .str()
-        .map_err(|_| bad("the `metric` column is not text".into()))?
-        .clone();
-    let tcol = column("timestamp")?;
-    // Timestamps as epoch seconds: a datetime column is divided per run below;
-    // text is parsed up front.
-    let (phys, div): (Int64Chunked, i64) = match tcol.dtype() {
-        DataType::Datetime(unit, _) => (
-            tcol.to_physical_repr()
-                .i64()
+
+    // The rows go to a buffer per metric, whatever their order, in two passes
+    // over the batches. The first decodes the metric column only: it gives
+    // each row its metric's slot (4 bytes a row), looking the name up only
+    // where it changes from the row before (once per run when rows are grouped
+    // by metric, once per row when they are ordered by time), and counts the
+    // rows of each. The second decodes timestamps and values and copies each
+    // row into buffers reserved to their exact size. A name is copied once per
+    // metric, never per row.
+    let mut slots: HashMap<Box<str>, Slot, BuildHasherDefault<FxHasher>> = HashMap::default();
+    let mut read: Vec<(Box<str>, usize)> = Vec::new();
+    let mut unread: Vec<(Box<str>, u64)> = Vec::new();
+    let total_rows: usize = batches.iter().map(|b| b.1).sum();
+    let mut row_slot: Vec<u32> = Vec::with_capacity(total_rows);
+    let mut max_abs_time: i64 = 0;
+    for &batch in &batches {
+        let cols: &[&str] = if integer_time {
+            &["metric", "timestamp"]
+        } else {
+            &["metric"]
+        };
+        let df = decode(cols, batch)?;
+        if integer_time {
+            let t = df
+                .column("timestamp")
                 .map_err(|e| bad(e.to_string()))?
-                .clone(),
-            match unit {
-                TimeUnit::Milliseconds => 1_000,
-                TimeUnit::Microseconds => 1_000_000,
-                TimeUnit::Nanoseconds => 1_000_000_000,
-            },
-        ),
-        DataType::String => {
-            let parsed: Vec<Option<i64>> = tcol
-                .str()
-                .map_err(|e| bad(e.to_string()))?
-                .iter()
-                .enumerate()
-                .map(|(i, s)| match s {
-                    None => Ok(None),
-                    Some(s) => parse_timestamp(s)
-                        .map(Some)
-                        .ok_or_else(|| bad(format!("row {i}: `{s}` is not an RFC 3339 timestamp"))),
-                })
-                .collect::<Result<_>>()?;
-            (parsed.into_iter().collect(), 1)
-        }
-        dt if dt.is_integer() => {
-            let ints = tcol
                 .cast(&DataType::Int64)
-                .map_err(|e| bad(format!("the `timestamp` column: {e}")))?
-                .i64()
-                .map_err(|e| bad(e.to_string()))?
-                .clone();
-            let max_abs = ints
-                .iter()
-                .flatten()
-                .map(|t| t.saturating_abs())
-                .max()
-                .unwrap_or(0);
-            (ints, integer_unit(max_abs))
+                .map_err(|e| bad(format!("the `timestamp` column: {e}")))?;
+            let t = t.i64().map_err(|e| bad(e.to_string()))?;
+            for v in t.iter().flatten() {
+                max_abs_time = max_abs_time.max(v.saturating_abs());
+            }
         }
-        dt => {
-            return Err(bad(format!(
-                "the `timestamp` column has type {dt}; use a datetime, RFC 3339 text or integer epoch time"
-            )))
+        let metric = df
+            .column("metric")
+            .map_err(|_| bad("no `metric` column".into()))?;
+        let metric = match metric.dtype() {
+            DataType::String => metric.clone(),
+            _ => metric
+                .cast(&DataType::String)
+                .map_err(|e| bad(format!("the `metric` column: {e}")))?,
+        };
+        let metric = metric
+            .str()
+            .map_err(|_| bad("the `metric` column is not text".into()))?;
+        let mut last: Option<(&str, Slot)> = None;
+        for (i, m) in metric.iter().enumerate() {
+            let Some(m) = m else {
+                return Err(bad(format!("row {}: the metric is null", batch.0 + i)));
+            };
+            let slot = match last {
+                Some((prev, slot)) if prev == m => slot,
+                _ => {
+                    let slot = match slots.get(m) {
+                        Some(s) => *s,
+                        None => {
+                            let s = match names.get(m) {
+                                Some(true) => {
+                                    read.push((m.into(), 0));
+                                    Slot::Read(read.len() as u32 - 1)
+                                }
+                                Some(false) => Slot::Skip,
+                                None => {
+                                    unread.push((m.into(), 0));
+                                    Slot::Unread(unread.len() as u32 - 1)
+                                }
+                            };
+                            slots.insert(m.into(), s);
+                            s
+                        }
+                    };
+                    last = Some((m, slot));
+                    slot
+                }
+            };
+            row_slot.push(match slot {
+                Slot::Read(k) => {
+                    read[k as usize].1 += 1;
+                    k
+                }
+                Slot::Skip => SKIP,
+                Slot::Unread(k) => {
+                    unread[k as usize].1 += 1;
+                    SKIP
+                }
+            });
         }
-    };
-    let vcol = column("value")?;
-    if !vcol.dtype().is_primitive_numeric() {
-        return Err(bad(format!(
-            "the `value` column has type {}; it must be numeric",
-            vcol.dtype()
-        )));
     }
-    let values = vcol
-        .cast(&DataType::Float64)
-        .map_err(|e| bad(e.to_string()))?;
-    let values = values.f64().map_err(|e| bad(e.to_string()))?.clone();
-    // The rows go to a buffer per metric, whatever their order. A first pass
-    // gives each row its metric's slot, looking the name up only where it
-    // changes from the row before (once per run when rows are grouped by
-    // metric, once per row when they are ordered by time) and counting the
-    // rows of each; the second copies each row into buffers reserved to their
-    // exact size. No name is copied per row.
-    /// Where a label's rows go: a metric's buffers, or a count of unread rows.
-    #[derive(Clone, Copy)]
-    enum Slot {
-        Read(u32),
-        Skip,
-        Unread(u32),
-    }
-    const SKIP: u32 = u32::MAX;
-    let mut slots: HashMap<&str, Slot, BuildHasherDefault<FxHasher>> = HashMap::default();
-    let mut read: Vec<(&str, usize)> = Vec::new();
-    let mut unread: Vec<(&str, u64)> = Vec::new();
-    let mut row_slot: Vec<u32> = Vec::with_capacity(metric.len());
-    let mut last: Option<(&str, Slot)> = None;
-    for (row, m) in metric.iter().enumerate() {
-        let Some(m) = m else {
-            return Err(bad(format!("row {row}: the metric is null")));
-        };
-        let slot = match last {
-            Some((prev, slot)) if prev == m => slot,
-            _ => {
-                let slot = *slots.entry(m).or_insert_with(|| match names.get(m) {
-                    Some(true) => {
-                        read.push((m, 0));
-                        Slot::Read(read.len() as u32 - 1)
-                    }
-                    Some(false) => Slot::Skip,
-                    None => {
-                        unread.push((m, 0));
-                        Slot::Unread(unread.len() as u32 - 1)
-                    }
-                });
-                last = Some((m, slot));
-                slot
-            }
-        };
-        row_slot.push(match slot {
-            Slot::Read(k) => {
-                read[k as usize].1 += 1;
-                k
-            }
-            Slot::Skip => SKIP,
-            Slot::Unread(k) => {
-                unread[k as usize].1 += 1;
-                SKIP
-            }
-        });
-    }
+    drop(slots);
+
     let mut cols: Vec<Columns> = read
         .iter()
         .map(|(_, n)| (Vec::with_capacity(*n), Vec::with_capacity(*n)))
         .collect();
     let limit = names.limit;
-    let mut copy = |row: usize, t: Option<i64>, v: Option<f64>| -> Result<()> {
-        let k = row_slot[row];
-        if k == SKIP {
-            return Ok(());
+    let wanted = read.iter().any(|r| r.1 > 0);
+    for &batch in batches.iter().filter(|_| wanted) {
+        let (first, rows) = batch;
+        // Only batches with a row to read are decoded again.
+        if row_slot[first..first + rows].iter().all(|k| *k == SKIP) {
+            continue;
         }
-        let m = read[k as usize].0;
-        let Some(t) = t else {
-            return Err(bad(format!("row {row}: metric `{m}` has a null timestamp")));
+        let df = decode(&["timestamp", "value"], batch)?;
+        let tcol = df
+            .column("timestamp")
+            .map_err(|_| bad("no `timestamp` column".into()))?;
+        // Timestamps as epoch seconds: a datetime column is divided per row
+        // below; text is parsed up front.
+        let (phys, div): (Int64Chunked, i64) = match tcol.dtype() {
+            DataType::Datetime(unit, _) => (
+                tcol.to_physical_repr()
+                    .i64()
+                    .map_err(|e| bad(e.to_string()))?
+                    .clone(),
+                match unit {
+                    TimeUnit::Milliseconds => 1_000,
+                    TimeUnit::Microseconds => 1_000_000,
+                    TimeUnit::Nanoseconds => 1_000_000_000,
+                },
+            ),
+            DataType::String => {
+                let parsed: Vec<Option<i64>> = tcol
+                    .str()
+                    .map_err(|e| bad(e.to_string()))?
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| match s {
+                        None => Ok(None),
+                        Some(s) => parse_timestamp(s).map(Some).ok_or_else(|| {
+                            bad(format!(
+                                "row {}: `{s}` is not an RFC 3339 timestamp",
+                                first + i
+                            ))
+                        }),
+                    })
+                    .collect::<Result<_>>()?;
+                (parsed.into_iter().collect(), 1)
+            }
+            dt if dt.is_integer() => (
+                tcol.cast(&DataType::Int64)
+                    .map_err(|e| bad(format!("the `timestamp` column: {e}")))?
+                    .i64()
+                    .map_err(|e| bad(e.to_string()))?
+                    .clone(),
+                integer_unit(max_abs_time),
+            ),
+            dt => {
+                return Err(bad(format!(
+                    "the `timestamp` column has type {dt}; use a datetime, RFC 3339 text or integer epoch time"
+                )))
+            }
         };
-        // Division by a constant compiles to a multiplication.
-        let t = match div {
-            1 => t,
-            1_000 => t.div_euclid(1_000),
-            1_000_000 => t.div_euclid(1_000_000),
-            _ => t.div_euclid(1_000_000_000),
-        };
-        let Some(v) = v else {
+        let vcol = df
+            .column("value")
+            .map_err(|_| bad("no `value` column".into()))?;
+        if !vcol.dtype().is_primitive_numeric() {
             return Err(bad(format!(
-                "metric `{m}` at {}: the value is null",
-                fmt_time(t)
+                "the `value` column has type {}; it must be numeric",
+                vcol.dtype()
             )));
-        };
-        let (tcol, vcol) = &mut cols[k as usize];
-        tcol.push(check_time(path, m, t, limit)?);
-        vcol.push(check_value(path, m, t, v)?);
-        Ok(())
-    };
-    if phys.null_count() == 0 && values.null_count() == 0 {
-        for (row, (t, v)) in phys
-            .into_no_null_iter()
-            .zip(values.into_no_null_iter())
-            .enumerate()
-        {
-            copy(row, Some(t), Some(v))?;
         }
-    } else {
-        for (row, (t, v)) in phys.iter().zip(values.iter()).enumerate() {
-            copy(row, t, v)?;
+        let values = vcol
+            .cast(&DataType::Float64)
+            .map_err(|e| bad(e.to_string()))?;
+        let values = values.f64().map_err(|e| bad(e.to_string()))?;
+        let slots = &row_slot[first..first + rows];
+        let mut copy = |i: usize, t: Option<i64>, v: Option<f64>| -> Result<()> {
+            let k = slots[i];
+            if k == SKIP {
+                return Ok(());
+            }
+            let m = &*read[k as usize].0;
+            let Some(t) = t else {
+                return Err(bad(format!(
+                    "row {}: metric `{m}` has a null timestamp",
+                    first + i
+                )));
+            };
+            // Division by a constant compiles to a multiplication.
+            let t = match div {
+                1 => t,
+                1_000 => t.div_euclid(1_000),
+                1_000_000 => t.div_euclid(1_000_000),
+                _ => t.div_euclid(1_000_000_000),
+            };
+            let Some(v) = v else {
+                return Err(bad(format!(
+                    "metric `{m}` at {}: the value is null",
+                    fmt_time(t)
+                )));
+            };
+            let (tcol, vcol) = &mut cols[k as usize];
+            tcol.push(check_time(path, m, t, limit)?);
+            vcol.push(check_value(path, m, t, v)?);
+            Ok(())
+        };
+        if phys.null_count() == 0 && values.null_count() == 0 {
+            for (i, (t, v)) in phys
+                .into_no_null_iter()
+                .zip(values.into_no_null_iter())
+                .enumerate()
+            {
+                copy(i, Some(t), Some(v))?;
+            }
+        } else {
+            for (i, (t, v)) in phys.iter().zip(values.iter()).enumerate() {
+                copy(i, t, v)?;
+            }
         }
     }
     drop(row_slot);
     let mut out = Chunks::default();
-    for ((m, _), c) in read.iter().zip(cols) {
-        out.series.insert(m.to_string(), c);
+    for ((m, _), c) in read.into_iter().zip(cols) {
+        out.series.insert(m.into_string(), c);
     }
     for (m, n) in unread {
-        out.unread.insert(m.to_string(), n);
+        out.unread.insert(m.into_string(), n);
     }
     Ok(out)
 }
@@ -357,5 +428,17 @@ mod tests {
         assert_eq!(integer_unit(t * 1_000_000), 1_000_000);
         assert_eq!(integer_unit(t * 1_000_000_000), 1_000_000_000);
         assert_eq!(integer_unit(0), 1);
+    }
+
+    #[test]
+    fn row_groups_are_read_in_batches_of_whole_groups() {
+        assert_eq!(batches([10, 20, 30]), vec![(0, 60)]);
+        let big = BATCH_ROWS;
+        assert_eq!(
+            batches([big, 5, big - 5, 7, 0]),
+            vec![(0, big), (big, big), (2 * big, 7)]
+        );
+        assert!(batches([0, 0]).is_empty());
+        assert!(batches([]).is_empty());
     }
 }
