@@ -36,12 +36,71 @@ pub struct RatioSums {
 }
 
 /// A ratio SLI's periods, ready for window queries.
+#[derive(Default)]
 pub struct RatioIndex {
     ts: Vec<i64>,
     good: Vec<i128>,
     total: Vec<i128>,
     missing: Vec<u32>,
     clamped: Vec<u32>,
+}
+
+thread_local! {
+    /// The buffers of the last index this thread dropped. SLOs are evaluated
+    /// one after another on each thread, each building an index of about
+    /// 48 bytes a point and dropping it: reusing the buffers keeps the
+    /// allocator from handing the memory back to the kernel and faulting it
+    /// in (zeroed) again for the next SLO — at 2,000 SLOs of 50,400 points,
+    /// 5 s of a 12 s run went to zeroing those pages.
+    static SPARE: std::cell::RefCell<Option<RatioIndex>> = const { std::cell::RefCell::new(None) };
+}
+
+impl Drop for RatioIndex {
+    fn drop(&mut self) {
+        let bufs = RatioIndex {
+            ts: std::mem::take(&mut self.ts),
+            good: std::mem::take(&mut self.good),
+            total: std::mem::take(&mut self.total),
+            missing: std::mem::take(&mut self.missing),
+            clamped: std::mem::take(&mut self.clamped),
+        };
+        if bufs.ts.capacity() == 0 {
+            return;
+        }
+        // (try_with: a thread being torn down has no spare to keep.)
+        let _ = SPARE.try_with(|s| {
+            if let Ok(mut s) = s.try_borrow_mut() {
+                // Keep the larger set; the other is freed here.
+                if s.as_ref()
+                    .is_none_or(|o| o.ts.capacity() < bufs.ts.capacity())
+                {
+                    *s = Some(bufs);
+                }
+            }
+        });
+    }
+}
+
+impl RatioIndex {
+    /// Empty buffers with room for `n` points: the thread's spare ones when it has them.
+    fn with_room(n: usize) -> RatioIndex {
+        let mut idx = SPARE
+            .try_with(|s| s.try_borrow_mut().ok().and_then(|mut s| s.take()))
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        idx.ts.clear();
+        idx.good.clear();
+        idx.total.clear();
+        idx.missing.clear();
+        idx.clamped.clear();
+        idx.ts.reserve(n);
+        idx.good.reserve(n + 1);
+        idx.total.reserve(n + 1);
+        idx.missing.reserve(n + 1);
+        idx.clamped.reserve(n + 1);
+        idx
+    }
 }
 
 /// Which series a ratio SLI reads: `good` or `bad`, and `total`.
@@ -88,13 +147,7 @@ impl RatioIndex {
         // Only periods with a `total` can hold events: the index has one row per
         // point of `total`, and the numerator is matched to it by time.
         let n = total.len();
-        let mut idx = RatioIndex {
-            ts: Vec::with_capacity(n),
-            good: Vec::with_capacity(n + 1),
-            total: Vec::with_capacity(n + 1),
-            missing: Vec::with_capacity(n + 1),
-            clamped: Vec::with_capacity(n + 1),
-        };
+        let mut idx = RatioIndex::with_room(n);
         let (mut g_acc, mut t_acc, mut m_acc, mut c_acc) = (0i128, 0i128, 0u32, 0u32);
         idx.good.push(0);
         idx.total.push(0);
