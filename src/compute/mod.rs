@@ -210,25 +210,48 @@ pub struct EvalOptions {
 /// Evaluates every SLO of `cfg` on `data` at `opts.as_of`.
 pub fn evaluate(cfg: &Config, data: &DataSet, opts: &EvalOptions) -> Result<Report> {
     use rayon::prelude::*;
-    // SLOs are independent: each builds its index (and its expressions) on its
-    // own thread and drops it when done, so memory holds the data plus one index
-    // per core.
-    let slos = cfg
-        .slos
+    // SLOs are independent, but SLOs with the same SLI (the same inputs and,
+    // for time slices, the same rule and period) share one index: a fleet's
+    // availability and error-rate SLOs over one service's requests and errors
+    // build it once. Each group builds its index (and its expressions) on its
+    // own thread and drops it when done, so memory holds the data plus one
+    // index per core.
+    let mut groups: IndexMap<String, Vec<usize>> = IndexMap::new();
+    for (i, slo) in cfg.slos.iter().enumerate() {
+        groups
+            .entry(format!("{:?}|{}", slo.sli, slo.period))
+            .or_default()
+            .push(i);
+    }
+    let groups: Vec<Vec<usize>> = groups.into_values().collect();
+    let done = groups
         .par_iter()
-        .map(|slo| {
+        .map(|group| {
             let mut resolver = expr::Resolver::new(cfg, data);
-            let mut ix = Indexed::build(slo, &mut resolver)?;
-            let mut r = evaluate_slo(cfg, slo, &mut ix, opts);
-            r.missing_metrics = cfg
-                .queries_of(slo.sli.inputs())
-                .into_iter()
-                .filter(|m| !m.allow_empty && data.get(&m.name).is_none_or(|s| s.is_empty()))
-                .map(|m| m.name.clone())
-                .collect();
-            Ok(r)
+            let mut ix = Indexed::build(&cfg.slos[group[0]], &mut resolver)?;
+            Ok(group
+                .iter()
+                .map(|&i| {
+                    let slo = &cfg.slos[i];
+                    let mut r = evaluate_slo(cfg, slo, &mut ix, opts);
+                    r.missing_metrics = cfg
+                        .queries_of(slo.sli.inputs())
+                        .into_iter()
+                        .filter(|m| {
+                            !m.allow_empty && data.get(&m.name).is_none_or(|s| s.is_empty())
+                        })
+                        .map(|m| m.name.clone())
+                        .collect();
+                    (i, r)
+                })
+                .collect::<Vec<_>>())
         })
         .collect::<Result<Vec<_>>>()?;
+    let mut slos: Vec<Option<SloReport>> = (0..cfg.slos.len()).map(|_| None).collect();
+    for (i, r) in done.into_iter().flatten() {
+        slos[i] = Some(r);
+    }
+    let slos: Vec<SloReport> = slos.into_iter().flatten().collect();
     Ok(Report {
         service: cfg.service.clone(),
         as_of: opts.as_of,

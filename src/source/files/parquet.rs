@@ -160,6 +160,56 @@ fn cycle(slots: &[u32]) -> Option<usize> {
         .then_some(p)
 }
 
+/// The slot of every row of one batch, kept small: a time-ordered batch is
+/// one period of its cycle (2,000 entries for 2.88 M rows), a batch grouped
+/// by metric its runs; only a batch in no order holds a slot per row.
+enum BatchSlots {
+    Cycle(Vec<u32>),
+    Runs(Vec<(u32, u32)>),
+    Plain(Vec<u32>),
+}
+
+impl BatchSlots {
+    fn new(slots: &[u32]) -> BatchSlots {
+        if let Some(p) = cycle(slots) {
+            return BatchSlots::Cycle(slots[..p].to_vec());
+        }
+        let mut runs: Vec<(u32, u32)> = Vec::new();
+        for &k in slots {
+            match runs.last_mut() {
+                Some((last, n)) if *last == k && *n < u32::MAX => *n += 1,
+                _ => {
+                    runs.push((k, 1));
+                    // Runs cost 8 bytes each: no better than 4 bytes a row.
+                    if runs.len() * 2 > slots.len() {
+                        return BatchSlots::Plain(slots.to_vec());
+                    }
+                }
+            }
+        }
+        BatchSlots::Runs(runs)
+    }
+
+    /// Every row's slot, in row order.
+    fn rows(&self, rows: usize) -> Box<dyn Iterator<Item = u32> + '_> {
+        match self {
+            BatchSlots::Cycle(seq) => Box::new(seq.iter().copied().cycle().take(rows)),
+            BatchSlots::Runs(runs) => Box::new(
+                runs.iter()
+                    .flat_map(|&(k, n)| std::iter::repeat_n(k, n as usize)),
+            ),
+            BatchSlots::Plain(v) => Box::new(v.iter().copied()),
+        }
+    }
+
+    fn all_skipped(&self) -> bool {
+        match self {
+            BatchSlots::Cycle(v) | BatchSlots::Plain(v) => v.iter().all(|k| *k == SKIP),
+            BatchSlots::Runs(r) => r.iter().all(|(k, _)| *k == SKIP),
+        }
+    }
+}
+
 /// Where a label's rows go: a metric's buffers, or a count of unread rows.
 #[derive(Clone, Copy)]
 enum Slot {
@@ -223,10 +273,11 @@ fn read_unguarded(
     let mut slots: HashMap<Box<str>, Slot, BuildHasherDefault<FxHasher>> = HashMap::default();
     let mut read: Vec<(Box<str>, usize)> = Vec::new();
     let mut unread: Vec<(Box<str>, u64)> = Vec::new();
-    let total_rows: usize = batches.iter().map(|b| b.1).sum();
-    let mut row_slot: Vec<u32> = Vec::with_capacity(total_rows);
+    let mut batch_slots: Vec<BatchSlots> = Vec::with_capacity(batches.len());
+    let mut row_slot: Vec<u32> = Vec::new();
     let mut max_abs_time: i64 = 0;
     for &batch in &batches {
+        row_slot.clear();
         let cols: &[&str] = if integer_time {
             &["metric", "timestamp"]
         } else {
@@ -256,50 +307,77 @@ fn read_unguarded(
         let metric = metric
             .str()
             .map_err(|_| bad("the `metric` column is not text".into()))?;
-        let mut last: Option<(&str, Slot)> = None;
-        for (i, m) in metric.iter().enumerate() {
-            let Some(m) = m else {
-                return Err(bad(format!("row {}: the metric is null", batch.0 + i)));
-            };
-            let slot = match last {
-                Some((prev, slot)) if prev == m => slot,
-                _ => {
-                    let slot = match slots.get(m) {
-                        Some(s) => *s,
-                        None => {
-                            let s = match names.get(m) {
-                                Some(true) => {
-                                    read.push((m.into(), 0));
-                                    Slot::Read(read.len() as u32 - 1)
-                                }
-                                Some(false) => Slot::Skip,
-                                None => {
-                                    unread.push((m.into(), 0));
-                                    Slot::Unread(unread.len() as u32 - 1)
-                                }
-                            };
-                            slots.insert(m.into(), s);
-                            s
-                        }
-                    };
-                    last = Some((m, slot));
-                    slot
-                }
-            };
-            row_slot.push(match slot {
-                Slot::Read(k) => {
-                    read[k as usize].1 += 1;
-                    k
-                }
-                Slot::Skip => SKIP,
-                Slot::Unread(k) => {
-                    unread[k as usize].1 += 1;
-                    SKIP
-                }
-            });
+        // Within one Arrow array, equal views are equal strings (a short
+        // string is inside its view; a long one is named by buffer and
+        // offset, and a dictionary page decodes every repeat of a value to
+        // the same place). So a row's slot is found by its 16-byte view:
+        // the row before's, else a small map of this array's views, and
+        // only for a view not seen yet by the name itself.
+        if metric.null_count() > 0 {
+            let i = metric.iter().position(|m| m.is_none()).unwrap_or(0);
+            return Err(bad(format!("row {}: the metric is null", batch.0 + i)));
         }
+        for arr in metric.downcast_iter() {
+            let views = arr.views();
+            let mut by_view: HashMap<u128, Slot, BuildHasherDefault<FxHasher>> = HashMap::default();
+            let mut last: Option<(u128, Slot)> = None;
+            for (i, view) in views.iter().enumerate() {
+                let key = view.as_u128();
+                let slot = match last {
+                    Some((prev, slot)) if prev == key => slot,
+                    _ => {
+                        let slot = match by_view.get(&key) {
+                            Some(s) => *s,
+                            None => {
+                                let m = arr.value(i);
+                                let s = match slots.get(m) {
+                                    Some(s) => *s,
+                                    None => {
+                                        let s = match names.get(m) {
+                                            Some(true) => {
+                                                read.push((m.into(), 0));
+                                                Slot::Read(read.len() as u32 - 1)
+                                            }
+                                            Some(false) => Slot::Skip,
+                                            None => {
+                                                unread.push((m.into(), 0));
+                                                Slot::Unread(unread.len() as u32 - 1)
+                                            }
+                                        };
+                                        slots.insert(m.into(), s);
+                                        s
+                                    }
+                                };
+                                // Views that repeat no string (a plain page)
+                                // would only grow the map: keep it small.
+                                if by_view.len() >= 1 << 16 {
+                                    by_view.clear();
+                                }
+                                by_view.insert(key, s);
+                                s
+                            }
+                        };
+                        last = Some((key, slot));
+                        slot
+                    }
+                };
+                row_slot.push(match slot {
+                    Slot::Read(k) => {
+                        read[k as usize].1 += 1;
+                        k
+                    }
+                    Slot::Skip => SKIP,
+                    Slot::Unread(k) => {
+                        unread[k as usize].1 += 1;
+                        SKIP
+                    }
+                });
+            }
+        }
+        batch_slots.push(BatchSlots::new(&row_slot));
     }
     drop(slots);
+    drop(row_slot);
 
     let mut cols: Vec<Columns> = read
         .iter()
@@ -307,10 +385,10 @@ fn read_unguarded(
         .collect();
     let limit = names.limit;
     let wanted = read.iter().any(|r| r.1 > 0);
-    for &batch in batches.iter().filter(|_| wanted) {
+    for (&batch, slots) in batches.iter().zip(&batch_slots).filter(|_| wanted) {
         let (first, rows) = batch;
         // Only batches with a row to read are decoded again.
-        if row_slot[first..first + rows].iter().all(|k| *k == SKIP) {
+        if slots.all_skipped() {
             continue;
         }
         let df = decode(&["timestamp", "value"], batch)?;
@@ -376,9 +454,7 @@ fn read_unguarded(
             .cast(&DataType::Float64)
             .map_err(|e| bad(e.to_string()))?;
         let values = values.f64().map_err(|e| bad(e.to_string()))?;
-        let slots = &row_slot[first..first + rows];
-        let mut copy = |i: usize, t: Option<i64>, v: Option<f64>| -> Result<()> {
-            let k = slots[i];
+        let mut copy = |k: u32, i: usize, t: Option<i64>, v: Option<f64>| -> Result<()> {
             if k == SKIP {
                 return Ok(());
             }
@@ -407,40 +483,55 @@ fn read_unguarded(
             vcol.push(check_value(path, m, t, v)?);
             Ok(())
         };
-        let period = (phys.null_count() == 0 && values.null_count() == 0)
-            .then(|| cycle(slots))
-            .flatten();
-        if let Some(p) = period {
-            // Rows ordered by time: the batch repeats one sequence of metrics
-            // (every metric of a minute, then the next minute). Each metric's
-            // rows are then every p-th row: copied with a stride, so reads
-            // follow one constant stride (which the hardware prefetches) and
-            // writes go to one buffer at a time, not to thousands at once.
-            let (phys, values) = (phys.rechunk(), values.rechunk());
-            let (ts, vs) = (
-                phys.cont_slice().map_err(|e| bad(e.to_string()))?,
-                values.cont_slice().map_err(|e| bad(e.to_string()))?,
-            );
-            for j in 0..p.min(rows) {
-                for i in (j..rows).step_by(p) {
-                    copy(i, Some(ts[i]), Some(vs[i]))?;
+        let no_nulls = phys.null_count() == 0 && values.null_count() == 0;
+        match slots {
+            BatchSlots::Cycle(seq) if no_nulls => {
+                // Rows ordered by time: the batch repeats one sequence of
+                // metrics (every metric of a minute, then the next minute).
+                // Each metric's rows are every p-th row: copied with a stride,
+                // so reads follow one constant stride (which the hardware
+                // prefetches) and writes go to one buffer at a time, not to
+                // thousands at once.
+                let (phys, values) = (phys.rechunk(), values.rechunk());
+                let (ts, vs) = (
+                    phys.cont_slice().map_err(|e| bad(e.to_string()))?,
+                    values.cont_slice().map_err(|e| bad(e.to_string()))?,
+                );
+                let p = seq.len();
+                for (j, &k) in seq.iter().enumerate().filter(|(_, k)| **k != SKIP) {
+                    for i in (j..rows).step_by(p) {
+                        copy(k, i, Some(ts[i]), Some(vs[i]))?;
+                    }
                 }
             }
-        } else if phys.null_count() == 0 && values.null_count() == 0 {
-            for (i, (t, v)) in phys
-                .into_no_null_iter()
-                .zip(values.into_no_null_iter())
-                .enumerate()
-            {
-                copy(i, Some(t), Some(v))?;
+            BatchSlots::Runs(runs) if no_nulls => {
+                let (phys, values) = (phys.rechunk(), values.rechunk());
+                let (ts, vs) = (
+                    phys.cont_slice().map_err(|e| bad(e.to_string()))?,
+                    values.cont_slice().map_err(|e| bad(e.to_string()))?,
+                );
+                let mut at = 0;
+                for &(k, n) in runs {
+                    let end = at + n as usize;
+                    if k != SKIP {
+                        for i in at..end {
+                            copy(k, i, Some(ts[i]), Some(vs[i]))?;
+                        }
+                    }
+                    at = end;
+                }
             }
-        } else {
-            for (i, (t, v)) in phys.iter().zip(values.iter()).enumerate() {
-                copy(i, t, v)?;
+            _ => {
+                for (i, (k, (t, v))) in slots
+                    .rows(rows)
+                    .zip(phys.iter().zip(values.iter()))
+                    .enumerate()
+                {
+                    copy(k, i, t, v)?;
+                }
             }
         }
     }
-    drop(row_slot);
     let mut out = Chunks::default();
     for ((m, _), c) in read.into_iter().zip(cols) {
         out.series.insert(m.into_string(), c);
@@ -476,6 +567,32 @@ mod tests {
         assert_eq!(cycle(&[]), None);
         // Rows of an unread metric (SKIP) take part like any other.
         assert_eq!(cycle(&[0, SKIP, 0, SKIP]), Some(2));
+    }
+
+    #[test]
+    fn batch_slots_keep_every_row_in_little_memory() {
+        let by_time: Vec<u32> = (0..3000).map(|i| [0, SKIP, 2][i % 3]).collect();
+        let grouped: Vec<u32> = (0..3000).map(|i| (i / 1000) as u32).collect();
+        let scattered: Vec<u32> = (0..3000u32)
+            .map(|i| i.wrapping_mul(2_654_435_761) % 7)
+            .collect();
+        for (rows, kind) in [
+            (&by_time, "cycle"),
+            (&grouped, "runs"),
+            (&scattered, "plain"),
+        ] {
+            let b = BatchSlots::new(rows);
+            let got = match &b {
+                BatchSlots::Cycle(v) => ("cycle", v.len()),
+                BatchSlots::Runs(r) => ("runs", r.len()),
+                BatchSlots::Plain(v) => ("plain", v.len()),
+            };
+            assert_eq!(got.0, kind);
+            assert!(got.0 == "plain" || got.1 <= 3, "{got:?}");
+            assert_eq!(b.rows(rows.len()).collect::<Vec<_>>(), *rows, "{kind}");
+            assert!(!b.all_skipped());
+        }
+        assert!(BatchSlots::new(&[SKIP; 10]).all_skipped());
     }
 
     #[test]
