@@ -122,62 +122,76 @@ pub fn render_with(report: &Report, opts: &ChartOptions) -> Result<Charts, Error
     let overview = Image {
         bytes: render(&overview::Overview { report }, opts.format)
             .map_err(|e| fail(&overview_name, e))?,
-        alt: "SLI trends of every SLO".into(),
+        alt: if report.slos.len() > overview::MAX_PANELS {
+            format!(
+                "SLI trends of the {} SLOs with the least budget left",
+                overview::MAX_PANELS
+            )
+        } else {
+            "SLI trends of every SLO".into()
+        },
         file_name: overview_name,
     };
     let bases = unique_bases(report.slos.iter().map(|s| s.name.as_str()));
-    let mut slos = Vec::with_capacity(report.slos.len());
-    for (s, base) in report.slos.iter().zip(bases) {
-        let ctx = SloChart { report, slo: s };
-        let span = style::span_label(s);
-        let mut imgs = Vec::with_capacity(3);
-        for (kind, alt) in [
-            (
-                "sli",
-                format!(
-                    "{}: SLI over the last {span} against the {} objective",
-                    s.name,
-                    crate::report::fmt::pct(s.objective, 4)
+    // Every SLO's charts are independent: drawn on every core, collected in
+    // report order.
+    use rayon::prelude::*;
+    let slos = report
+        .slos
+        .par_iter()
+        .zip(bases)
+        .map(|(s, base)| {
+            let ctx = SloChart { report, slo: s };
+            let span = style::span_label(s);
+            let mut imgs = Vec::with_capacity(3);
+            for (kind, alt) in [
+                (
+                    "sli",
+                    format!(
+                        "{}: SLI over the last {span} against the {} objective",
+                        s.name,
+                        crate::report::fmt::pct(s.objective, 4)
+                    ),
                 ),
-            ),
-            (
-                "budget",
-                format!(
-                    "{}: error budget left over the last {span}{}",
-                    s.name,
-                    s.exhaustion_at
-                        .as_ref()
-                        .map(style::instant_secs)
-                        .map(|t| format!(
-                            ", forecast to run out {}",
-                            style::time_label(t, "%Y-%m-%d %H:%M UTC")
-                        ))
-                        .unwrap_or_default()
+                (
+                    "budget",
+                    format!(
+                        "{}: error budget left over the last {span}{}",
+                        s.name,
+                        s.exhaustion_at
+                            .as_ref()
+                            .map(style::instant_secs)
+                            .map(|t| format!(
+                                ", forecast to run out {}",
+                                style::time_label(t, "%Y-%m-%d %H:%M UTC")
+                            ))
+                            .unwrap_or_default()
+                    ),
                 ),
-            ),
-            (
-                "burn",
-                format!(
-                    "{}: burn rate per lookback and the alert thresholds",
-                    s.name
+                (
+                    "burn",
+                    format!(
+                        "{}: burn rate per lookback and the alert thresholds",
+                        s.name
+                    ),
                 ),
-            ),
-        ] {
-            let file_name = format!("{base}-{kind}.{ext}");
-            let bytes = match kind {
-                "sli" => render(&sli::SliChart(ctx), opts.format),
-                "budget" => render(&budget::BudgetChart(ctx), opts.format),
-                _ => render(&burn::BurnChart(ctx), opts.format),
+            ] {
+                let file_name = format!("{base}-{kind}.{ext}");
+                let bytes = match kind {
+                    "sli" => render(&sli::SliChart(ctx), opts.format),
+                    "budget" => render(&budget::BudgetChart(ctx), opts.format),
+                    _ => render(&burn::BurnChart(ctx), opts.format),
+                }
+                .map_err(|e| fail(&file_name, e))?;
+                imgs.push(Image {
+                    file_name,
+                    alt,
+                    bytes,
+                });
             }
-            .map_err(|e| fail(&file_name, e))?;
-            imgs.push(Image {
-                file_name,
-                alt,
-                bytes,
-            });
-        }
-        slos.push((s.name.clone(), imgs));
-    }
+            Ok((s.name.clone(), imgs))
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
     Ok(Charts { overview, slos })
 }
 

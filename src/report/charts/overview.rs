@@ -1,9 +1,12 @@
 //! The overview for the top of the wiki page: every SLO's SLI trend as a
-//! small multiple, two per row, each headed by its name, SLI and status.
+//! small multiple, two per row, each headed by its name, SLI and status. A
+//! fleet of more than [`MAX_PANELS`] SLOs shows the ones with the least
+//! budget left (breached first, then warning, no data, ok), so the image
+//! stays one a viewer opens; report.md lists every SLO.
 
 use super::style::{self, font, Swatch};
 use super::{sli, Chart, ChartError, Frame};
-use crate::compute::{Report, Status};
+use crate::compute::{Report, SloReport, Status};
 use crate::report::fmt;
 use plotters::backend::DrawingBackend;
 use plotters::coord::Shift;
@@ -14,14 +17,38 @@ use plotters::style::text_anchor::{HPos, VPos};
 const WIDTH: u32 = 1200;
 const HEADER: u32 = 104;
 const ROW: u32 = 300;
+/// Panels at most: 12 rows, an image of 1,200 × 3,704 pixels.
+pub const MAX_PANELS: usize = 24;
 
 pub(crate) struct Overview<'a> {
     pub report: &'a Report,
 }
 
-impl Overview<'_> {
+impl<'a> Overview<'a> {
+    /// The SLOs drawn: all of them, in report order, up to [`MAX_PANELS`];
+    /// else the [`MAX_PANELS`] with the least budget left, worst first.
+    pub fn shown(&self) -> Vec<&'a SloReport> {
+        let slos = &self.report.slos;
+        if slos.len() <= MAX_PANELS {
+            return slos.iter().collect();
+        }
+        let rank = |s: &SloReport| match s.status {
+            Status::Breached => 0,
+            Status::Warning => 1,
+            Status::NoData => 2,
+            Status::Ok => 3,
+        };
+        let mut all: Vec<&SloReport> = slos.iter().collect();
+        all.sort_by(|a, b| {
+            let left = |s: &SloReport| s.error_budget.remaining_ratio.unwrap_or(f64::INFINITY);
+            rank(a).cmp(&rank(b)).then(left(a).total_cmp(&left(b)))
+        });
+        all.truncate(MAX_PANELS);
+        all
+    }
+
     fn rows(&self) -> u32 {
-        (self.report.slos.len() as u32).div_ceil(2).max(1)
+        (self.shown().len() as u32).div_ceil(2).max(1)
     }
 }
 
@@ -44,12 +71,17 @@ impl Chart for Overview<'_> {
             &head,
             &format!("{} — SLIs, last {span}", r.service),
             &format!(
-                "{} SLOs: {} ok, {} warning, {} breached, {} without data · as of {}",
+                "{} SLOs: {} ok, {} warning, {} breached, {} without data{} · as of {}",
                 r.slos.len(),
                 count(Status::Ok),
                 count(Status::Warning),
                 count(Status::Breached),
                 count(Status::NoData),
+                if r.slos.len() > MAX_PANELS {
+                    format!(" · the {MAX_PANELS} with the least budget left shown")
+                } else {
+                    String::new()
+                },
                 style::as_of_label(r.as_of)
             ),
             None,
@@ -74,7 +106,7 @@ impl Chart for Overview<'_> {
             return Ok(Frame::default());
         }
         let cells = body.split_evenly((self.rows() as usize, 2));
-        for (s, cell) in r.slos.iter().zip(&cells) {
+        for (s, cell) in self.shown().into_iter().zip(&cells) {
             let cell = cell.margin(6, 6, 10, 10);
             let (top, plot) = cell.split_vertically(34);
             let (w, _) = top.dim_in_pixel();

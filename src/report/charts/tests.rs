@@ -495,3 +495,31 @@ fn file_names_are_safe_and_unique() {
     assert_eq!(links[1].0, "checkout-api");
     assert_eq!(links[1].1[0].1, "checkout-api-2-sli.svg");
 }
+
+#[test]
+fn a_large_fleet_overview_shows_the_worst_and_stays_viewable() {
+    let mut slos: Vec<SloReport> = (0..100)
+        .map(|i| {
+            let mut s = steady();
+            s.name = format!("s{i}");
+            s.error_budget.remaining_ratio = Some(0.9 - i as f64 / 1000.0);
+            s
+        })
+        .collect();
+    slos[7].status = Status::Breached;
+    slos[7].error_budget.remaining_ratio = Some(-0.5);
+    slos[3].status = Status::Warning;
+    let r = report(slos);
+    let o = overview::Overview { report: &r };
+    let shown: Vec<&str> = o.shown().iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(shown.len(), overview::MAX_PANELS);
+    // Breached, then warning, then the least budget left among the ok ones.
+    assert_eq!(&shown[..4], &["s7", "s3", "s99", "s98"]);
+    let (w, h) = o.size();
+    assert_eq!((w, h), (1200, 104 + 300 * 12));
+    // A small report keeps every SLO, in report order.
+    let small = report(vec![steady(), empty()]);
+    let o = overview::Overview { report: &small };
+    let names: Vec<&str> = o.shown().iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, vec!["availability", "quiet"]);
+}
