@@ -50,11 +50,11 @@ fn value(s: usize, m: usize, k: i64) -> f64 {
     let h = (s as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
         ^ (k as u64).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     let noise = (h >> 40) % 50;
-    let req = 1_000 + ((k % 1440) - 720).abs() as u64 + noise;
+    let req = 1_000 + ((k % 1440) - 720).unsigned_abs() + noise;
     if m == 0 {
         req as f64
     } else {
-        let burst = s % 7 == 0 && (k % 10_000) < 90;
+        let burst = s.is_multiple_of(7) && (k % 10_000) < 90;
         (if burst { req / 20 } else { (h >> 20) % 3 }) as f64
     }
 }

@@ -102,15 +102,9 @@ impl Charts {
     }
 }
 
-/// Renders every chart of `report` with the default options (warning at 50 % left).
+/// Renders every chart of `report` in `format`.
 pub fn render_all(report: &Report, format: ChartFormat) -> Result<Charts, Error> {
-    render_with(
-        report,
-        &ChartOptions {
-            format,
-            ..ChartOptions::default()
-        },
-    )
+    render_with(report, &ChartOptions { format })
 }
 
 /// Renders every chart of `report`.
