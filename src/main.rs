@@ -6,6 +6,7 @@ static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// `mi_option_arena_eager_commit` in mimalloc v3's `mi_option_e` (the
 /// crate builds v3 and names no constant for it).
+#[cfg(target_os = "linux")]
 const MI_OPTION_ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
 
 /// Arenas commit their memory as it is used, not whole when reserved: on
@@ -15,6 +16,7 @@ const MI_OPTION_ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
 /// 10.6-11.9 s and 2.32 GB before, 7.3-7.5 s and 2.07 GB after. It must be
 /// set before the first allocation creates the first arena, so it runs from
 /// `.init_array`, before Rust's runtime and `main`.
+#[cfg(target_os = "linux")]
 #[used]
 #[link_section = ".init_array"]
 static ALLOCATOR_OPTIONS: extern "C" fn() = {
