@@ -746,12 +746,14 @@ fn messages_say_what_is_meant() {
 fn a_damaged_parquet_footer_is_a_data_error() {
     // A panic in the decoder, a list of 76 GB in the footer, a page of -121
     // values (2^61 bytes reserved), a varint of more than 10 bytes, fields of
-    // the wrong Thrift type that polars read as lists of 33 and 38 GB: all but
-    // the first aborted the process, which nothing can catch.
+    // the wrong Thrift type that polars read as lists of 33 and 38 GB, a
+    // version field written as a list that put polars out of step with the
+    // footer check (a list of 124 GB): all but the first aborted the process,
+    // which nothing can catch.
     for (name, why) in [
         (
             "parquet/thrift-bool-field",
-            "field 5 has Thrift type 5 where a list is expected",
+            "field 3 has Thrift type 2 where an integer is expected",
         ),
         (
             "cache/footer-list-76gb",
@@ -769,6 +771,14 @@ fn a_damaged_parquet_footer_is_a_data_error() {
         (
             "cache/mistyped-field-38gb",
             "field 4 has Thrift type 8 where a list is expected",
+        ),
+        (
+            "parquet/metadata-list-124gb",
+            "field 1 has Thrift type 9 where an integer is expected",
+        ),
+        (
+            "cache/metadata-list-136gb",
+            "field 1 has Thrift type 1 where an integer is expected",
         ),
     ] {
         let crash = repo().join("fuzz/regressions").join(name);

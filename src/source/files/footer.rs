@@ -161,23 +161,43 @@ impl Footer {
     }
 }
 
-/// The structs of the footer whose fields polars reads as lists or structs
-/// by their id alone, whatever type the field's header declares: there the
-/// walker insists on the type the Parquet format gives them, so that it sees
-/// the footer as polars will.
-#[derive(Clone, Copy)]
+/// The structs of the footer as polars reads them: by field id alone,
+/// whatever type the field's header declares. A field read as another type
+/// than the header says would make polars parse the bytes after it out of
+/// step with this walker (fuzzing found a version field written as a list:
+/// polars read a varint there and went on to reserve a list of 124 GB), so
+/// the walker insists on the type polars reads for every field it reads,
+/// and sees the footer as polars will.
+#[derive(Clone, Copy, Debug)]
 enum Ctx {
     FileMetaData,
+    SchemaElement,
+    LogicalType,
+    DecimalType,
+    TimeType,
+    IntType,
+    TimeUnit,
     RowGroup,
+    SortingColumn,
     ColumnChunk,
     ColumnMetaData,
+    Statistics,
+    KeyValue,
+    ColumnOrder,
+    /// A struct polars skips (or reads no field of): any field goes.
     Other,
 }
 
 enum Want {
     Any,
-    /// A list of any elements (polars skips it).
-    AnyList,
+    /// An integer, read as a zigzag varint (Thrift i16, i32 or i64).
+    Varint,
+    /// One byte (Thrift i8).
+    Byte,
+    Binary,
+    Bool,
+    /// A list polars skips element by element: of these element types.
+    ListOf(&'static [u8]),
     /// A list of structs of that kind.
     List(Ctx),
     Struct(Ctx),
@@ -187,8 +207,11 @@ impl Want {
     fn name(&self) -> &'static str {
         match self {
             Want::Any => "any type",
-            Want::AnyList => "a list",
-            Want::List(_) => "a list",
+            Want::Varint => "an integer",
+            Want::Byte => "a byte",
+            Want::Binary => "a string",
+            Want::Bool => "a boolean",
+            Want::ListOf(_) | Want::List(_) => "a list",
             Want::Struct(_) => "a struct",
         }
     }
@@ -197,18 +220,45 @@ impl Want {
 impl Ctx {
     fn field(self, id: i16) -> Want {
         use Ctx::*;
+        use Want::{Binary, Bool, Byte, List, ListOf, Struct, Varint};
         match (self, id) {
-            // schema, row_groups, key_value_metadata, column_orders
-            (FileMetaData, 2 | 5 | 7) => Want::List(Other),
-            (FileMetaData, 4) => Want::List(RowGroup),
-            // columns, sorting_columns
-            (RowGroup, 1) => Want::List(ColumnChunk),
-            (RowGroup, 4) => Want::List(Other),
-            // meta_data
-            (ColumnChunk, 3) => Want::Struct(ColumnMetaData),
-            // statistics; encodings and path_in_schema are skipped as lists
-            (ColumnMetaData, 12) => Want::Struct(Other),
-            (ColumnMetaData, 2 | 3) => Want::AnyList,
+            (FileMetaData, 1 | 3) => Varint,
+            (FileMetaData, 2) => List(SchemaElement),
+            (FileMetaData, 4) => List(RowGroup),
+            (FileMetaData, 5) => List(KeyValue),
+            (FileMetaData, 6) => Binary,
+            (FileMetaData, 7) => List(ColumnOrder),
+            (SchemaElement, 1..=3 | 5..=9) => Varint,
+            (SchemaElement, 4) => Binary,
+            (SchemaElement, 10) => Struct(LogicalType),
+            (LogicalType, 5) => Struct(DecimalType),
+            (LogicalType, 8 | 9) => Struct(TimeType),
+            (LogicalType, 10) => Struct(IntType),
+            (LogicalType, 1..=15) => Struct(Other),
+            (DecimalType, 1 | 2) => Varint,
+            (TimeType, 1) => Bool,
+            (TimeType, 2) => Struct(TimeUnit),
+            (IntType, 1) => Byte,
+            (IntType, 2) => Bool,
+            (TimeUnit, 1..=3) => Struct(Other),
+            (RowGroup, 1) => List(ColumnChunk),
+            (RowGroup, 2 | 3 | 5..=7) => Varint,
+            (RowGroup, 4) => List(SortingColumn),
+            (SortingColumn, 1) => Varint,
+            (SortingColumn, 2 | 3) => Bool,
+            (ColumnChunk, 1) => Binary,
+            (ColumnChunk, 2 | 4..=7) => Varint,
+            (ColumnChunk, 3) => Struct(ColumnMetaData),
+            // type, encodings (skipped as varints), path_in_schema (as strings)
+            (ColumnMetaData, 1 | 4..=7 | 9..=11 | 14 | 15) => Varint,
+            (ColumnMetaData, 2) => ListOf(&[4, 5, 6]),
+            (ColumnMetaData, 3) => ListOf(&[8]),
+            (ColumnMetaData, 12) => Struct(Statistics),
+            (Statistics, 1 | 2 | 5 | 6) => Binary,
+            (Statistics, 3 | 4) => Varint,
+            (Statistics, 7 | 8) => Bool,
+            (KeyValue, 1 | 2) => Binary,
+            (ColumnOrder, 1 | 2) => Struct(Other),
             _ => Want::Any,
         }
     }
@@ -317,10 +367,14 @@ impl<'a> Walker<'a> {
             self.path.push(id16);
             let r = match (ctx.field(id16), ty) {
                 (Want::List(elem), 9) => self.list(Some(elem), f),
-                (Want::AnyList, 9) => self.list(None, f),
+                (Want::ListOf(types), 9) => self.list_of(types, f),
                 (Want::Struct(child), 12) => self.structure(child, f),
-                (Want::Any, 4..=6) => self.zigzag().map(|v| f(Event::Int(&self.path, v))),
-                (Want::Any, _) => self.value(ty, f),
+                (Want::Any | Want::Varint, 4..=6) => {
+                    self.zigzag().map(|v| f(Event::Int(&self.path, v)))
+                }
+                (Want::Byte, 3) | (Want::Binary, 8) | (Want::Bool, 1 | 2) | (Want::Any, _) => {
+                    self.value(ty, f)
+                }
                 (want, _) => Err(format!(
                     "field {id16} has Thrift type {ty} where {} is expected",
                     want.name()
@@ -358,6 +412,22 @@ impl<'a> Walker<'a> {
             }
         }
         Ok(())
+    }
+
+    /// A list polars skips element by element, reading each as one of `types`.
+    fn list_of(&mut self, types: &[u8], f: &mut dyn FnMut(Event)) -> Result<(), String> {
+        let save = self.pos;
+        let h = self.byte()?;
+        let elem = h & 0x0f;
+        let short = h >> 4;
+        self.pos = save;
+        if !(short == 0 || types.contains(&elem)) {
+            return Err(format!(
+                "a list of Thrift type {elem} where type {} is expected",
+                types[0]
+            ));
+        }
+        self.list(None, f)
     }
 
     fn value(&mut self, ty: u8, f: &mut dyn FnMut(Event)) -> Result<(), String> {
