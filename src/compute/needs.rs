@@ -78,7 +78,6 @@ impl Need {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Needs {
     pub t: i64,
-    pub series_range: i64,
     pub metrics: BTreeMap<String, Need>,
 }
 
@@ -117,11 +116,7 @@ pub fn needs(cfg: &Config, t: i64, series_range: i64) -> Needs {
             }
         }
     }
-    Needs {
-        t,
-        series_range,
-        metrics: out,
-    }
+    Needs { t, metrics: out }
 }
 
 #[cfg(test)]

@@ -303,19 +303,24 @@ fn read_unguarded(
             Ok(())
         };
         let no_nulls = phys.null_count() == 0 && values.null_count() == 0;
-        match slots {
-            BatchSlots::Cycle(seq) if no_nulls => {
+        // The strided and run copies read plain slices (no nulls, one chunk).
+        let strided = !matches!(slots, BatchSlots::Plain(_)) && no_nulls;
+        let owned = strided.then(|| (phys.rechunk(), values.rechunk()));
+        let plain = match &owned {
+            Some((p, v)) => Some((
+                p.cont_slice().map_err(|e| bad(e.to_string()))?,
+                v.cont_slice().map_err(|e| bad(e.to_string()))?,
+            )),
+            None => None,
+        };
+        match (slots, plain) {
+            (BatchSlots::Cycle(seq), Some((ts, vs))) => {
                 // Rows ordered by time: the batch repeats one sequence of
                 // metrics (every metric of a minute, then the next minute).
                 // Each metric's rows are every p-th row: copied with a stride,
                 // so reads follow one constant stride (which the hardware
                 // prefetches) and writes go to one buffer at a time, not to
                 // thousands at once.
-                let (phys, values) = (phys.rechunk(), values.rechunk());
-                let (ts, vs) = (
-                    phys.cont_slice().map_err(|e| bad(e.to_string()))?,
-                    values.cont_slice().map_err(|e| bad(e.to_string()))?,
-                );
                 let p = seq.len();
                 for (j, &k) in seq.iter().enumerate().filter(|(_, k)| **k != SKIP) {
                     for i in (j..rows).step_by(p) {
@@ -323,12 +328,7 @@ fn read_unguarded(
                     }
                 }
             }
-            BatchSlots::Runs(runs) if no_nulls => {
-                let (phys, values) = (phys.rechunk(), values.rechunk());
-                let (ts, vs) = (
-                    phys.cont_slice().map_err(|e| bad(e.to_string()))?,
-                    values.cont_slice().map_err(|e| bad(e.to_string()))?,
-                );
+            (BatchSlots::Runs(runs), Some((ts, vs))) => {
                 let mut at = 0;
                 for &(k, n) in runs {
                     let end = at + n as usize;
