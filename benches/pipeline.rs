@@ -110,7 +110,14 @@ fn run(slos: usize, days: i64, with_json: bool) -> Row {
     let cfg = slo::config::load(&cfg_path).expect("config");
     let opts = slo::source::LoadOptions::default();
     let as_of = slo::config::parse_time(END).expect("end").timestamp();
-    let needs = slo::compute::needs(&cfg, as_of, 7 * 86_400);
+    let needs = slo::compute::needs(
+        &cfg,
+        as_of,
+        slo::compute::Reach {
+            series_range: 7 * 86_400,
+            history: 4,
+        },
+    );
     let (load_parquet, data) = best(3, || {
         slo::source::load(&cfg, &needs, &opts).expect("load").data
     });
@@ -132,6 +139,7 @@ fn run(slos: usize, days: i64, with_json: bool) -> Row {
         as_of_requested: None,
         series_range: 7 * 86_400,
         series_step: 3_600,
+        history: 4,
     };
     let (compute, report) = best(3, || evaluate(&cfg, &data, &eval).expect("evaluate"));
     let (render, _) = best(3, || {

@@ -46,6 +46,10 @@ pub struct SourceArgs {
     /// How far back the history series (charts, JSON `series`) reaches.
     #[arg(long, default_value = "7d", value_name = "DURATION")]
     pub series_range: String,
+    /// How many earlier windows the report judges (JSON `history`): rolling
+    /// windows at T - k·W, calendar windows as the previous whole periods.
+    #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(0..=1000))]
+    pub history: u16,
 }
 
 /// What `report` and `check` share: the source, the cache, the history series
@@ -82,6 +86,7 @@ pub struct Common {
     pub allow_coarser_slices: bool,
     pub series_range: String,
     pub series_step: String,
+    pub history: usize,
 }
 
 impl Common {
@@ -98,6 +103,7 @@ impl Common {
             allow_coarser_slices: false,
             series_range: "7d".into(),
             series_step: "1h".into(),
+            history: 4,
         }
     }
 
@@ -107,6 +113,7 @@ impl Common {
             cache_dir: s.cache_dir.clone(),
             allow_coarser_slices: s.allow_coarser_slices,
             series_range: s.series_range.clone(),
+            history: s.history as usize,
             ..Common::new(g)
         }
     }

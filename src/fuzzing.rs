@@ -31,6 +31,7 @@ pub fn config(data: &[u8]) {
                 as_of_requested: None,
                 series_range: 3_600,
                 series_step: 3_600,
+                history: 2,
             },
         );
     }

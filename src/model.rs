@@ -153,6 +153,9 @@ pub struct Slo {
     pub window_label: String,
     pub objective: Exact,
     pub window: Window,
+    /// The SLO's time zone (`timezone:`, UTC by default): its calendar
+    /// periods and the days of `budget_by_day`.
+    pub tz: chrono_tz::Tz,
     pub sli: Sli,
     /// The period of the SLI's metrics (they share one).
     pub period: i64,

@@ -652,8 +652,11 @@ fn old_data_is_read_at_coarser_periods_with_the_same_ratio_numbers() {
 
     let f = run(slo(&s.config30("cw")), &["fetch", "--as-of", &fmt(t)]);
     assert_eq!(f.code, 0, "{}", f.stderr);
-    // 1-minute requests+errors and latency in one call, 5-minute requests+errors in another.
-    assert!(f.stderr.contains("cloudwatch: 2 calls"), "{}", f.stderr);
+    // 1-minute requests+errors and latency in one call, 5-minute requests+errors
+    // in another, and 1-hour ones for the report's history (four windows back,
+    // 150 days: CloudWatch keeps 5-minute data for 63).
+    assert!(f.stderr.contains("cloudwatch: 3 calls"), "{}", f.stderr);
+    assert!(f.stderr.contains("read at 1h"), "{}", f.stderr);
     assert!(f.stderr.contains("read at 5m"), "{}", f.stderr);
     let want = report(slo(&s.config30("files")), Some(t), &[]);
     same(&report(slo(&s.config30("cw")), Some(t), &[]), &want);
@@ -683,6 +686,9 @@ fn old_data_is_read_at_coarser_periods_with_the_same_ratio_numbers() {
             "burn_rates",
             "series",
             "exhaustion_at",
+            "budget_by_day",
+            "worst_hours",
+            "history",
         ] {
             same(&got["slos"][i][k], &want["slos"][i][k]);
         }

@@ -31,6 +31,11 @@ pub fn series(from: i64, to: i64, period: i64, f: impl Fn(i64) -> Option<f64>) -
 }
 
 pub fn run(yaml: &str, data: DataSet, as_of: i64) -> Report {
+    run_with(yaml, data, as_of, 4)
+}
+
+/// [`run`] with `history` earlier windows.
+pub fn run_with(yaml: &str, data: DataSet, as_of: i64, history: usize) -> Report {
     let cfg = slo::config::parse(Path::new("slo.yaml"), yaml).unwrap();
     evaluate(
         &cfg,
@@ -40,6 +45,7 @@ pub fn run(yaml: &str, data: DataSet, as_of: i64) -> Report {
             as_of_requested: None,
             series_range: 0,
             series_step: 0,
+            history,
         },
     )
     .unwrap()

@@ -139,6 +139,38 @@ fn naive_counts(
     }
 }
 
+/// The contributions `(t, good, total)` of every period (slice) of the window
+/// ending at `t_end` that starts in `[a, b)`, one by one: what the days and
+/// hours of slo-math.md's "Where the budget went" add up.
+fn naive_parts(
+    kind: &Kind,
+    num: &BTreeMap<i64, f64>,
+    total: &BTreeMap<i64, f64>,
+    period: i64,
+    a: i64,
+    t_end: i64,
+) -> Vec<(i64, f64, f64)> {
+    let mut out = Vec::new();
+    match kind {
+        Kind::Slice { .. } => {
+            let mut t = t_end - period;
+            while t >= a {
+                let (g, n, _, _) = naive_counts(kind, num, total, period, 2.0, t, t + period);
+                out.push((t, g, n));
+                t -= period;
+            }
+            out.reverse();
+        }
+        _ => {
+            for &t in total.keys().filter(|t| (a..t_end).contains(*t)) {
+                let (g, n, _, _) = naive_counts(kind, num, total, period, 2.0, t, t + 1);
+                out.push((t, g, n));
+            }
+        }
+    }
+    out
+}
+
 #[track_caller]
 fn agree(what: &str, got: Option<f64>, want: Option<f64>) {
     match (got, want) {
@@ -275,6 +307,7 @@ fn random_scenarios_agree_with_a_naive_implementation() {
                 as_of_requested: None,
                 series_range: 0,
                 series_step: 0,
+                history: 3,
             },
         )
         .unwrap();
@@ -396,6 +429,100 @@ fn random_scenarios_agree_with_a_naive_implementation() {
             }
         } else {
             assert_eq!(s.status, Status::NoData, "{ctx}");
+        }
+
+        // Where the budget went: days of the zone, UTC hours, by summing the
+        // window's periods one by one.
+        let zone: chrono_tz::Tz = if matches!(window, "week" | "month") {
+            tz.parse().unwrap()
+        } else {
+            chrono_tz::UTC
+        };
+        let date_of = |x: i64| {
+            chrono::DateTime::from_timestamp(x, 0)
+                .unwrap()
+                .with_timezone(&zone)
+                .date_naive()
+        };
+        let parts = naive_parts(&kind, &nm, &tm, period, ws, t);
+        let mut days: Vec<chrono::NaiveDate> = Vec::new();
+        let mut d = date_of(ws);
+        while d <= date_of(t - 1) {
+            days.push(d);
+            d = d.succ_opt().unwrap();
+        }
+        let budget_units = if slices {
+            (1.0 - o) * wmin * 60.0 / period as f64
+        } else {
+            (1.0 - o) * n
+        };
+        assert_eq!(s.budget_by_day.len(), days.len(), "{ctx} days");
+        for (got, day) in s.budget_by_day.iter().zip(&days) {
+            assert_eq!(got.date, day.format("%Y-%m-%d").to_string(), "{ctx}");
+            let (dg, dn) = parts
+                .iter()
+                .filter(|p| date_of(p.0) == *day)
+                .fold((0.0, 0.0), |(g, n), p| (g + p.1, n + p.2));
+            agree(&format!("{ctx} {day} bad"), Some(got.bad), Some(dn - dg));
+            agree(&format!("{ctx} {day} total"), Some(got.total), Some(dn));
+            let share = (n > 0.0).then(|| (dn - dg) / budget_units);
+            agree(&format!("{ctx} {day} share"), got.share, share);
+        }
+        let mut hours: BTreeMap<i64, (f64, f64)> = BTreeMap::new();
+        for p in &parts {
+            let e = hours.entry(p.0.div_euclid(3_600) * 3_600).or_default();
+            e.0 += p.2 - p.1;
+            e.1 += p.2;
+        }
+        let mut worst: Vec<(i64, f64, f64)> = hours
+            .into_iter()
+            .filter(|(_, (bad, _))| *bad > 0.0)
+            .map(|(h, (bad, n))| (h, bad, n))
+            .collect();
+        worst.sort_by(|x, y| y.1.partial_cmp(&x.1).unwrap().then(x.0.cmp(&y.0)));
+        worst.truncate(5);
+        let got: Vec<(i64, f64, f64)> = s
+            .worst_hours
+            .iter()
+            .map(|h| (h.start, h.bad, h.total))
+            .collect();
+        assert_eq!(got, worst, "{ctx} worst hours");
+        for (h, (_, bad, hn)) in s.worst_hours.iter().zip(&worst) {
+            agree(
+                &format!("{ctx} hour share"),
+                h.share,
+                Some(bad / budget_units),
+            );
+            let burn = (*hn > 0.0).then(|| bad / hn / (1.0 - o));
+            agree(&format!("{ctx} hour burn"), h.burn_rate, burn);
+        }
+
+        // History: the three windows before, judged as at T.
+        let mut at = t;
+        assert_eq!(s.history.len(), 3, "{ctx}");
+        for h in &s.history {
+            at = if matches!(window, "week" | "month") {
+                naive_window(window, tz, at).0
+            } else {
+                at - w
+            };
+            assert_eq!(h.as_of, at, "{ctx} history end");
+            let (hs, hw) = naive_window(window, tz, at);
+            let (g, n, _, _) = naive_counts(&kind, &nm, &tm, period, 2.0, hs, at);
+            let (sli, rr) = if n == 0.0 {
+                (None, None)
+            } else if slices {
+                let budget = (1.0 - o) * hw as f64 / 60.0;
+                let consumed = (n - g) * period as f64 / 60.0;
+                (Some(g / n), Some((budget - consumed) / budget))
+            } else {
+                (Some(g / n), Some(1.0 - (n - g) / ((1.0 - o) * n)))
+            };
+            agree(&format!("{ctx} history sli"), h.sli, sli);
+            agree(&format!("{ctx} history remaining"), h.remaining_ratio, rr);
+            if rr.is_none() {
+                assert_eq!(h.status, Status::NoData, "{ctx}");
+            }
         }
         checked += 1;
     }

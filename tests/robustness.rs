@@ -86,7 +86,14 @@ fn mangled_data_files_never_panic() {
         std::fs::write(&path, mangle(base, &mut rng)).unwrap();
         let opts = slo::source::LoadOptions::default();
         let r = std::panic::catch_unwind(|| {
-            let needs = slo::compute::needs(&cfg, 1_793_491_200 + 3600, 7_200);
+            let needs = slo::compute::needs(
+                &cfg,
+                1_793_491_200 + 3600,
+                slo::compute::Reach {
+                    series_range: 7_200,
+                    history: 1,
+                },
+            );
             slo::source::load(&cfg, &needs, &opts).and_then(|loaded| {
                 slo::compute::evaluate(
                     &cfg,
@@ -96,6 +103,7 @@ fn mangled_data_files_never_panic() {
                         as_of_requested: None,
                         series_range: 7_200,
                         series_step: 3_600,
+                        history: 1,
                     },
                 )
             })

@@ -53,6 +53,7 @@ fn report() -> Report {
             as_of_requested: None,
             series_range: 4 * 3600,
             series_step: 3600,
+            history: 2,
         },
     )
     .unwrap()

@@ -13,3 +13,4 @@ mod reference;
 mod robustness;
 mod scale;
 mod snapshots;
+mod spent;

@@ -69,7 +69,11 @@ fn load_options(c: &Common) -> LoadOptions {
 /// slo.yaml's `as_of`, or now) and the planner's needs at that T.
 fn plan(c: &Common, cfg: &Config, pinned: Option<(i64, u32)>) -> Result<Needs> {
     let t = compute::settle_t(cfg, pinned, &DataSet::new()).0;
-    Ok(compute::needs(cfg, t, series(c)?.0))
+    let reach = compute::Reach {
+        series_range: series(c)?.0,
+        history: c.history,
+    };
+    Ok(compute::needs(cfg, t, reach))
 }
 
 /// slo.yaml, the data and the evaluation: what `report` and `check` share.
@@ -96,6 +100,7 @@ pub fn evaluate_with(c: &Common, cfg: &Config) -> Result<Report> {
             as_of_requested: requested,
             series_range,
             series_step,
+            history: c.history,
         },
     )?;
     report.unread_metrics = loaded.unread;

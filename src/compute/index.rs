@@ -226,6 +226,24 @@ impl RatioIndex {
         Ok(idx)
     }
 
+    /// `(bad, total)` over each of the consecutive parts `[bounds[i],
+    /// bounds[i + 1])` (`bounds` ascending), in fixed point: one search per
+    /// bound, each from where the last one ended.
+    pub fn parts(&self, bounds: &[i64]) -> Vec<(i128, i128)> {
+        let mut at = Vec::with_capacity(bounds.len());
+        let mut i = 0;
+        for &x in bounds {
+            i += self.ts[i..].partition_point(|t| *t < x);
+            at.push((self.good[i], self.total[i]));
+        }
+        at.windows(2)
+            .map(|w| {
+                let total = w[1].1 - w[0].1;
+                (total - (w[1].0 - w[0].0), total)
+            })
+            .collect()
+    }
+
     /// Sums over the periods with `a <= t < b`.
     pub fn sums(&self, a: i64, b: i64) -> RatioSums {
         let i = self.ts.partition_point(|t| *t < a);
@@ -333,9 +351,21 @@ impl SliceIndex {
 
     /// The slices `b - k * period` (k >= 1) with `a <= t < b`.
     pub fn counts(&mut self, a: i64, b: i64) -> SliceCounts {
+        self.counts_on(a, b, b)
+    }
+
+    /// The slices of the grid of a window ending at `anchor` (`anchor - k *
+    /// period`) with `a <= t < b`: a part (a day, an hour) of that window.
+    pub fn counts_on(&mut self, a: i64, b: i64, anchor: i64) -> SliceCounts {
         let p = self.period;
-        let slots = if b > a { ((b - a) / p) as u64 } else { 0 };
-        let r = b.rem_euclid(p);
+        let r = anchor.rem_euclid(p);
+        // The first slot at or after a, and how many fit before b.
+        let lo = a + (r - a).rem_euclid(p);
+        let slots = if b > lo {
+            ((b - 1 - lo) / p + 1) as u64
+        } else {
+            0
+        };
         let (ts, good) = (&self.ts, &self.good);
         let (rts, pre) = self.by_residue.entry(r).or_insert_with(|| {
             let mut rts = Vec::new();
@@ -348,8 +378,6 @@ impl SliceIndex {
             }
             (rts, pre)
         });
-        // The first slice is b - slots * p >= a.
-        let lo = b - slots as i64 * p;
         let i = rts.partition_point(|t| *t < lo);
         let j = rts.partition_point(|t| *t < b).max(i);
         let valued = (j - i) as u64;
@@ -506,5 +534,49 @@ mod tests {
         let c = idx.counts(0, 180);
         // 1 % is not < 1 %; 5 % is bad; total 0 holds no value.
         assert_eq!((c.good, c.total, c.missing), (0, 2, 1));
+    }
+
+    #[test]
+    fn slice_parts_on_the_window_grid() {
+        // Hourly slices at whole hours; parts bounded off the grid (:30).
+        let v = s(&(0..10)
+            .map(|k| (k * 3_600, if k == 3 { 5.0 } else { 1.0 }))
+            .collect::<Vec<_>>());
+        let input = SliceInput::Metric {
+            series: ("m", &v),
+            per_second: false,
+        };
+        let mut idx = SliceIndex::build(input, 3_600, Op::Lt, 2.0, Missing::Bad).unwrap();
+        let t = 12 * 3_600; // slices 0 .. 11 h; 10 and 11 have no point
+        let whole = idx.counts(0, t);
+        let parts: Vec<SliceCounts> = [
+            (0, 5_400),
+            (5_400, 5 * 3_600 + 1_800),
+            (5 * 3_600 + 1_800, t),
+        ]
+        .iter()
+        .map(|&(a, b)| idx.counts_on(a, b, t))
+        .collect();
+        // [0, 1.5h): 0 h, 1 h; [1.5h, 5.5h): 2..5 h (3 h bad); [5.5h, 12h): 6..11 h.
+        assert_eq!(parts.iter().map(|c| c.total).collect::<Vec<_>>(), [2, 4, 6]);
+        assert_eq!(
+            parts.iter().map(|c| c.total - c.good).collect::<Vec<_>>(),
+            [0, 1, 2]
+        );
+        assert_eq!(parts.iter().map(|c| c.total).sum::<u64>(), whole.total);
+        assert_eq!(parts.iter().map(|c| c.good).sum::<u64>(), whole.good);
+        // Another grid (T at :30): the slices of 0 h .. are not on it.
+        assert_eq!(idx.counts_on(0, t, t + 1_800).good, 0);
+    }
+
+    #[test]
+    fn ratio_parts_add_up() {
+        let total = s(&(0..6).map(|k| (k * 60, 10.0)).collect::<Vec<_>>());
+        let bad = s(&[(60, 2.0), (240, 3.0)]);
+        let idx = RatioIndex::build(Numerator::Bad("b", &bad), "t", &total).unwrap();
+        let p = idx.parts(&[0, 120, 200, 360]);
+        let f = |x: i128| x as f64 / ONE;
+        let got: Vec<(f64, f64)> = p.iter().map(|&(b, t)| (f(b), f(t))).collect();
+        assert_eq!(got, [(2.0, 20.0), (0.0, 20.0), (3.0, 20.0)]);
     }
 }

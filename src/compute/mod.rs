@@ -10,9 +10,10 @@ pub mod expr;
 pub mod index;
 pub mod needs;
 mod report;
+mod spent;
 pub mod window;
 
-pub use needs::{needs, Need, Needs};
+pub use needs::{needs, Need, Needs, Reach};
 
 use crate::duration::Dur;
 use crate::error::Result;
@@ -36,6 +37,8 @@ pub struct EvalOptions {
     /// The series: points every `series_step` seconds over `series_range` before T.
     pub series_range: i64,
     pub series_step: i64,
+    /// How many earlier windows `history` judges (`--history`).
+    pub history: usize,
 }
 
 /// Evaluates every SLO of `cfg` on `data` at `opts.as_of`.
@@ -255,8 +258,24 @@ fn burn(ix: &mut Indexed, a: i64, b: i64, one_minus_o: &BigRational) -> Option<B
     Some(bad / c.total / one_minus_o)
 }
 
-fn evaluate_slo(cfg: &Config, slo: &Slo, ix: &mut Indexed, opts: &EvalOptions) -> SloReport {
-    let t = opts.as_of;
+/// An SLO judged over the window ending at `t`: its exact counts, SLI,
+/// remaining budget and status (what history repeats at earlier ends).
+struct Judged {
+    start: i64,
+    /// The whole window's length in seconds (a calendar period's whole length).
+    w: i64,
+    c: Counts,
+    bad: BigRational,
+    one_minus_o: BigRational,
+    w_minutes: BigRational,
+    budget_minutes: BigRational,
+    sli: Option<BigRational>,
+    remaining: Option<BigRational>,
+    consumed: Option<BigRational>,
+    status: Status,
+}
+
+fn judge(cfg: &Config, slo: &Slo, ix: &mut Indexed, t: i64) -> Judged {
     let (start, w) = window::bounds(&slo.window, t);
     let one_minus_o = BigRational::one() - &slo.objective.ratio;
     let w_minutes = BigRational::new(w.into(), 60.into());
@@ -289,6 +308,27 @@ fn evaluate_slo(cfg: &Config, slo: &Slo, ix: &mut Indexed, opts: &EvalOptions) -
         Some(r) if *r < cfg.warning_below.ratio => Status::Warning,
         Some(_) => Status::Ok,
     };
+    Judged {
+        start,
+        w,
+        c,
+        bad,
+        one_minus_o,
+        w_minutes,
+        budget_minutes,
+        sli,
+        remaining,
+        consumed,
+        status,
+    }
+}
+
+fn evaluate_slo(cfg: &Config, slo: &Slo, ix: &mut Indexed, opts: &EvalOptions) -> SloReport {
+    let t = opts.as_of;
+    let j = judge(cfg, slo, ix, t);
+    let timeslices = matches!(slo.sli, Sli::TimeSlice { .. });
+    let (start, w, one_minus_o) = (j.start, j.w, &j.one_minus_o);
+    let (c, remaining) = (&j.c, &j.remaining);
 
     // No events in the window: every burn rate is null (and no alert fires).
     let no_data = c.total.is_zero();
@@ -296,7 +336,7 @@ fn evaluate_slo(cfg: &Config, slo: &Slo, ix: &mut Indexed, opts: &EvalOptions) -
         if no_data {
             None
         } else {
-            burn(ix, t - lookback.secs(), t, &one_minus_o)
+            burn(ix, t - lookback.secs(), t, one_minus_o)
         }
     };
     let burn_rates = cfg
@@ -340,6 +380,8 @@ fn evaluate_slo(cfg: &Config, slo: &Slo, ix: &mut Indexed, opts: &EvalOptions) -
     };
 
     let series = series(slo, ix, opts);
+    let spent = spent::spent(slo, ix, &j, t);
+    let history = spent::history(cfg, slo, ix, t, opts.history);
 
     SloReport {
         name: slo.name.clone(),
@@ -351,26 +393,26 @@ fn evaluate_slo(cfg: &Config, slo: &Slo, ix: &mut Indexed, opts: &EvalOptions) -
         } else {
             Budgeting::Occurrences
         },
-        status,
-        sli: sli.as_ref().map(f),
+        status: j.status,
+        sli: j.sli.as_ref().map(f),
         good: f(&c.good),
         total: f(&c.total),
-        bad: f(&bad),
+        bad: f(&j.bad),
         missing_periods: c.missing,
         clamped_periods: c.clamped,
         error_budget: ErrorBudget {
             remaining_ratio: remaining.as_ref().map(f),
-            budget_minutes: f(&budget_minutes),
-            consumed_minutes: consumed.as_ref().map(f),
-            remaining_minutes: consumed.as_ref().map(|c| f(&(&budget_minutes - c))),
-            budget_events: (!timeslices).then(|| f(&(&one_minus_o * &c.total))),
+            budget_minutes: f(&j.budget_minutes),
+            consumed_minutes: j.consumed.as_ref().map(f),
+            remaining_minutes: j.consumed.as_ref().map(|c| f(&(&j.budget_minutes - c))),
+            budget_events: (!timeslices).then(|| f(&(one_minus_o * &c.total))),
         },
         burn_rates,
         alerts,
         exhaustion_at,
         period: slo.period,
         window_start: start,
-        window_minutes: f(&w_minutes),
+        window_minutes: f(&j.w_minutes),
         slice_rule: match &slo.sli {
             Sli::TimeSlice {
                 value,
@@ -390,6 +432,10 @@ fn evaluate_slo(cfg: &Config, slo: &Slo, ix: &mut Indexed, opts: &EvalOptions) -
             }),
             Sli::Ratio { .. } => None,
         },
+        timezone: slo.tz.name().to_string(),
+        budget_by_day: spent.days,
+        worst_hours: spent.hours,
+        history,
         series,
         missing_metrics: Vec::new(),
     }

@@ -8,12 +8,15 @@
 //! and the forecast lookback. The hourly series of the report evaluates the
 //! *window* (only the window) ending at each hour of the `series_range` before
 //! T, so the span also reaches back to the start of the window ending at
-//! `T - series_range`. A metric's span is the union over the SLOs that read
-//! it, directly or through expressions.
+//! `T - series_range`; the report's `history` (`--history N`) judges the N
+//! windows before the one at T, back to the start of the oldest. A metric's
+//! span is the union over the SLOs that read it, directly or through
+//! expressions.
 //!
 //! The part needed at T is kept apart (`strict_start`): a time-slice SLI must
 //! have it at its own period (the slice), while the older part feeds only the
-//! history series.
+//! history series and the earlier windows (CloudWatch serves what is past the
+//! retention of a period at a coarser one, and its fetch summary says so).
 
 use crate::compute::window;
 use crate::model::{AsOfSetting, Config, Sli, Slo};
@@ -32,8 +35,13 @@ pub struct SloSpan {
     pub start: i64,
 }
 
-/// The span of one SLO evaluated at `t` with a history series of `series_range` seconds.
-pub fn slo_span(cfg: &Config, slo: &Slo, t: i64, series_range: i64) -> SloSpan {
+/// The span of one SLO evaluated at `t` with a history series of
+/// `series_range` seconds and `history` earlier windows.
+pub fn slo_span(cfg: &Config, slo: &Slo, t: i64, reach: Reach) -> SloSpan {
+    let Reach {
+        series_range,
+        history,
+    } = reach;
     let (wstart, w) = window::bounds(&slo.window, t);
     let mut need = t - wstart;
     for l in &cfg.burn_lookbacks {
@@ -49,10 +57,22 @@ pub fn slo_span(cfg: &Config, slo: &Slo, t: i64, series_range: i64) -> SloSpan {
     } else {
         strict_start
     };
+    // The earlier windows judged by `history`: back to the start of the last one.
+    let history_start = window::history_ends(&slo.window, t, history)
+        .last()
+        .map_or(strict_start, |at| window::bounds(&slo.window, *at).0);
     SloSpan {
         strict_start,
-        start: strict_start.min(series_start),
+        start: strict_start.min(series_start).min(history_start),
     }
+}
+
+/// How far an evaluation looks back beyond its numbers at T: the history
+/// series (`--series-range`) and the earlier windows (`--history`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Reach {
+    pub series_range: i64,
+    pub history: usize,
 }
 
 /// What one query metric is needed over.
@@ -93,8 +113,8 @@ impl Needs {
 }
 
 /// What an evaluation of `cfg` at `t` (already floored, see
-/// [`super::settle_t`]) with a history series of `series_range` seconds reads.
-pub fn needs(cfg: &Config, t: i64, series_range: i64) -> Needs {
+/// [`super::settle_t`]) that reaches back as `reach` says reads.
+pub fn needs(cfg: &Config, t: i64, reach: Reach) -> Needs {
     let margin = if cfg.as_of == Some(AsOfSetting::Latest) {
         LATEST_MARGIN
     } else {
@@ -102,7 +122,7 @@ pub fn needs(cfg: &Config, t: i64, series_range: i64) -> Needs {
     };
     let mut out: BTreeMap<String, Need> = BTreeMap::new();
     for slo in &cfg.slos {
-        let span = slo_span(cfg, slo, t, series_range);
+        let span = slo_span(cfg, slo, t, reach);
         for m in cfg.queries_of(slo.sli.inputs()) {
             let r = out.entry(m.name.clone()).or_insert(Need {
                 start: i64::MAX,
@@ -125,6 +145,13 @@ mod tests {
     use std::path::Path;
 
     const DAY: i64 = 86_400;
+
+    fn week() -> Reach {
+        Reach {
+            series_range: 7 * DAY,
+            history: 0,
+        }
+    }
 
     fn ts(s: &str) -> i64 {
         chrono::DateTime::parse_from_rfc3339(s).unwrap().timestamp()
@@ -150,13 +177,13 @@ mod tests {
         let t = ts("2026-11-23T00:00:00Z");
         // Default lookbacks up to 3d and alerts up to 3d: the window (30d) is longest.
         assert_eq!(
-            slo_span(&c, &c.slos[0], t, 7 * DAY),
+            slo_span(&c, &c.slos[0], t, week()),
             SloSpan {
                 strict_start: t - 30 * DAY,
                 start: t - 37 * DAY
             }
         );
-        let r = needs(&c, t, 7 * DAY).metrics;
+        let r = needs(&c, t, week()).metrics;
         assert_eq!(r.keys().collect::<Vec<_>>(), vec!["err", "req"]);
         assert_eq!(r["err"].start, t - 37 * DAY);
         assert!(r["err"].slices.is_empty());
@@ -169,7 +196,7 @@ mod tests {
             "burn_rate_lookbacks: [5m, 2d]\nforecast_lookback: 4d\n",
         );
         let t = ts("2026-11-23T00:00:00Z");
-        let s = slo_span(&c, &c.slos[0], t, 7 * DAY);
+        let s = slo_span(&c, &c.slos[0], t, week());
         assert_eq!(s.strict_start, t - 4 * DAY); // forecast lookback
         assert_eq!(s.start, t - 8 * DAY); // the window ending 7 days before T
     }
@@ -182,10 +209,10 @@ mod tests {
             "",
         );
         let t = ts("2026-11-03T00:00:00Z");
-        let m = slo_span(&c, &c.slos[0], t, 7 * DAY);
+        let m = slo_span(&c, &c.slos[0], t, week());
         // Two days into November: the 3d lookbacks reach further than the window.
         assert_eq!(m.strict_start, t - 3 * DAY);
-        let r = needs(&c, t, 7 * DAY).metrics;
+        let r = needs(&c, t, week()).metrics;
         // The series' oldest window (ending Oct 27) opens October.
         assert_eq!(r["req"].start, ts("2026-10-01T00:00:00Z"));
         assert_eq!(r["p95"].slices, vec![("s".to_string(), t - 7 * DAY)]);
@@ -197,7 +224,7 @@ mod tests {
             "  - name: s\n    objective: 99%\n    window: 7d\n    sli: { timeslice: { metric: p95, op: \"<\", threshold: 2 } }\n",
             "as_of: latest\n",
         );
-        let n = needs(&l, t, 7 * DAY);
+        let n = needs(&l, t, week());
         assert_eq!(n.metrics["p95"].start, t - 14 * DAY - LATEST_MARGIN);
         assert_eq!(n.earliest(), t - 14 * DAY - LATEST_MARGIN);
     }

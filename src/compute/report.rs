@@ -144,6 +144,49 @@ pub struct SeriesPoint {
     pub remaining_ratio: Option<f64>,
 }
 
+/// One calendar day of the window: its bad and total events (slices for a
+/// time-slice SLI) and its share of the window's budget.
+#[derive(Debug, Clone, Serialize)]
+pub struct DaySpend {
+    /// The local date, `2026-11-21`.
+    pub date: String,
+    pub bad: f64,
+    pub total: f64,
+    /// `null` when the window holds no events.
+    pub share: Option<f64>,
+    /// The part of the window on that day, `[start, end)`, epoch seconds.
+    #[serde(skip)]
+    pub start: i64,
+    #[serde(skip)]
+    pub end: i64,
+}
+
+/// One clock hour (UTC) of the window.
+#[derive(Debug, Clone, Serialize)]
+pub struct HourSpend {
+    /// The start of the hour (RFC 3339 UTC).
+    #[serde(serialize_with = "as_rfc3339::time")]
+    pub start: i64,
+    pub bad: f64,
+    pub total: f64,
+    pub share: Option<f64>,
+    /// `(bad / total) / (1 - objective)`; `null` when the hour holds no events.
+    pub burn_rate: Option<f64>,
+}
+
+/// The SLO judged over an earlier window ending at `as_of`.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryPoint {
+    #[serde(serialize_with = "as_rfc3339::time")]
+    pub as_of: i64,
+    /// The start of that window, epoch seconds.
+    #[serde(skip)]
+    pub window_start: i64,
+    pub sli: Option<f64>,
+    pub remaining_ratio: Option<f64>,
+    pub status: Status,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct SloReport {
     pub name: String,
@@ -172,6 +215,15 @@ pub struct SloReport {
     /// A time slice's threshold, for people: `p95 < 2` or `rate > 100/s`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub slice_rule: Option<String>,
+    /// The SLO's time zone (IANA name): the days of `budget_by_day`.
+    #[serde(skip)]
+    pub timezone: String,
+    /// The window's bad events (or slices) by calendar day of the SLO's zone.
+    pub budget_by_day: Vec<DaySpend>,
+    /// The (up to five) clock hours of the window with the most bad events.
+    pub worst_hours: Vec<HourSpend>,
+    /// The SLO judged over its earlier windows, newest first (`--history`).
+    pub history: Vec<HistoryPoint>,
     pub series: Vec<SeriesPoint>,
     /// Query metrics this SLO reads that have no point at all in the data
     /// (and are not `allow_empty`).

@@ -59,6 +59,46 @@ fn calendar(unit: CalendarUnit, tz: chrono_tz::Tz, t: i64) -> (i64, i64, i64) {
     )
 }
 
+/// The ends of the `n` windows before the one ending at `t`, newest first
+/// (slo-math.md, "history"): `t - k·W` for a rolling window; for a calendar
+/// window the starts of the current period and of the ones before it, so that
+/// each earlier period is judged whole.
+pub fn history_ends(window: &Window, t: i64, n: usize) -> Vec<i64> {
+    let mut out = Vec::with_capacity(n);
+    let mut at = t;
+    for _ in 0..n {
+        at = match window {
+            Window::Rolling(d) => at - d.secs(),
+            Window::Calendar { .. } => bounds(window, at).0,
+        };
+        out.push(at);
+    }
+    out
+}
+
+/// The calendar days of `tz` that overlap `[a, b)`, oldest first: each day's
+/// date and its `[start, end)` instants (a DST day lasts 23 or 25 hours).
+pub fn days(tz: chrono_tz::Tz, a: i64, b: i64) -> Vec<(NaiveDate, i64, i64)> {
+    let mut out = Vec::new();
+    if b <= a {
+        return out;
+    }
+    let first = chrono::DateTime::from_timestamp(a, 0)
+        .unwrap_or_default()
+        .with_timezone(&tz)
+        .date_naive();
+    let mut d = first;
+    let mut start = local_midnight(tz, d);
+    while start < b {
+        let Some(next) = d.succ_opt() else { break };
+        let end = local_midnight(tz, next);
+        out.push((d, start, end));
+        d = next;
+        start = end;
+    }
+    out
+}
+
 /// The first instant of a local date (midnight, or the first minute after a DST gap).
 fn local_midnight(tz: chrono_tz::Tz, d: NaiveDate) -> i64 {
     let mut naive = d.and_hms_opt(0, 0, 0).unwrap_or_default();
@@ -190,5 +230,75 @@ mod tests {
             tz: berlin,
         };
         assert_eq!(bounds(&month, ts("2026-10-15T00:00:00Z")), (s, 31 * 86_400));
+    }
+
+    #[test]
+    fn days_follow_the_zone_across_dst() {
+        let berlin: chrono_tz::Tz = "Europe/Berlin".parse().unwrap();
+        let d = days(
+            berlin,
+            ts("2026-10-24T10:00:00Z"),
+            ts("2026-10-26T05:00:00Z"),
+        );
+        let got: Vec<(String, i64)> = d
+            .iter()
+            .map(|(d, a, b)| (d.to_string(), (b - a) / 3_600))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("2026-10-24".to_string(), 24),
+                ("2026-10-25".to_string(), 25),
+                ("2026-10-26".to_string(), 24)
+            ]
+        );
+        assert_eq!(d[1].1, ts("2026-10-24T22:00:00Z"));
+        // An end on midnight does not open the next day.
+        assert_eq!(
+            days(
+                chrono_tz::UTC,
+                ts("2026-11-23T00:00:00Z"),
+                ts("2026-11-24T00:00:00Z")
+            )
+            .len(),
+            1
+        );
+        assert!(days(chrono_tz::UTC, 10, 10).is_empty());
+    }
+
+    #[test]
+    fn history_ends_rolling_and_calendar() {
+        let t = ts("2026-11-24T10:00:00Z");
+        assert_eq!(
+            history_ends(&Window::Rolling(Dur(86_400)), t, 2),
+            [t - 86_400, t - 2 * 86_400]
+        );
+        let month = Window::Calendar {
+            unit: CalendarUnit::Month,
+            tz: chrono_tz::UTC,
+        };
+        assert_eq!(
+            history_ends(&month, t, 3),
+            [
+                ts("2026-11-01T00:00:00Z"),
+                ts("2026-10-01T00:00:00Z"),
+                ts("2026-09-01T00:00:00Z")
+            ]
+        );
+        // T on a period boundary: the current window is the whole previous
+        // period, and history starts from its start.
+        assert_eq!(
+            history_ends(&month, ts("2026-12-01T00:00:00Z"), 1),
+            [ts("2026-11-01T00:00:00Z")]
+        );
+        let week = Window::Calendar {
+            unit: CalendarUnit::Week,
+            tz: chrono_tz::UTC,
+        };
+        assert_eq!(
+            history_ends(&week, t, 2),
+            [ts("2026-11-23T00:00:00Z"), ts("2026-11-16T00:00:00Z")]
+        );
+        assert!(history_ends(&month, t, 0).is_empty());
     }
 }

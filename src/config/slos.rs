@@ -42,6 +42,17 @@ impl Validator<'_> {
                 Some(hint),
             ));
         }
+        // The SLO's zone: its calendar periods and the days of `budget_by_day`.
+        let tz = match &s.timezone {
+            None => chrono_tz::UTC,
+            Some(t) => t.parse::<chrono_tz::Tz>().map_err(|_| {
+                self.err(
+                    &format!("{key}.timezone"),
+                    format!("`{t}` is not an IANA time zone"),
+                    Some("e.g. UTC, Europe/Berlin, America/New_York".into()),
+                )
+            })?,
+        };
         let window = match (&s.window, &s.calendar) {
             (Some(_), Some(_)) => {
                 return Err(self.err(
@@ -60,16 +71,7 @@ impl Validator<'_> {
                     None,
                 ))
             }
-            (Some(w), None) => {
-                if s.timezone.is_some() {
-                    return Err(self.err(
-                        &format!("{key}.timezone"),
-                        "a timezone applies only to `calendar:` windows",
-                        None,
-                    ));
-                }
-                Window::Rolling(self.dur(&format!("{key}.window"), w)?)
-            }
+            (Some(w), None) => Window::Rolling(self.dur(&format!("{key}.window"), w)?),
             (None, Some(c)) => {
                 let unit = match c.as_str() {
                     "week" => CalendarUnit::Week,
@@ -81,16 +83,6 @@ impl Validator<'_> {
                             Some("write `week` or `month`".into()),
                         ))
                     }
-                };
-                let tz = match &s.timezone {
-                    None => chrono_tz::UTC,
-                    Some(t) => t.parse::<chrono_tz::Tz>().map_err(|_| {
-                        self.err(
-                            &format!("{key}.timezone"),
-                            format!("`{t}` is not an IANA time zone"),
-                            Some("e.g. UTC, Europe/Berlin, America/New_York".into()),
-                        )
-                    })?,
                 };
                 Window::Calendar { unit, tz }
             }
@@ -105,6 +97,7 @@ impl Validator<'_> {
             window_label,
             objective,
             window,
+            tz,
             sli,
             period,
             description: s.description,

@@ -27,13 +27,44 @@ pub fn pct(x: f64, max_decimals: usize) -> String {
 
 /// The SLI with two more decimals than its objective needs (at least three).
 pub fn sli(slo: &SloReport) -> String {
-    match slo.sli {
+    sli_value(slo, slo.sli)
+}
+
+/// The SLI decimals of an SLO: two more than its objective needs, at least three.
+fn sli_decimals(slo: &SloReport) -> usize {
+    let obj = pct(slo.objective, 6);
+    let decimals = obj.split('.').nth(1).map(|d| d.len() - 1).unwrap_or(0) + 2;
+    decimals.max(3)
+}
+
+/// An SLI of `slo` (this window's or an earlier one's) as the report shows it.
+pub fn sli_value(slo: &SloReport, v: Option<f64>) -> String {
+    match v {
         None => "–".into(),
-        Some(v) => {
-            let obj = pct(slo.objective, 6);
-            let decimals = obj.split('.').nth(1).map(|d| d.len() - 1).unwrap_or(0) + 2;
-            format!("{:.*}%", decimals.max(3), v * 100.0)
+        Some(v) => format!("{:.*}%", sli_decimals(slo), v * 100.0),
+    }
+}
+
+/// This window's SLI against the previous window's, in percentage points:
+/// `▲ 0.012 pp` (better), `▼ 0.250 pp` (worse), `= 0.000 pp`; `–` when
+/// either has no data (or no history was asked for).
+pub fn trend(slo: &SloReport) -> String {
+    let prev = slo.history.first().and_then(|h| h.sli);
+    match (slo.sli, prev) {
+        (Some(now), Some(prev)) => {
+            let d = sli_decimals(slo);
+            let text = format!("{:.*}", d, ((now - prev) * 100.0).abs());
+            let zero = text.bytes().all(|b| b == b'0' || b == b'.');
+            let mark = if zero {
+                "="
+            } else if now > prev {
+                "▲"
+            } else {
+                "▼"
+            };
+            format!("{mark} {text} pp")
         }
+        _ => "–".into(),
     }
 }
 
@@ -68,6 +99,13 @@ pub fn worst_burn(slo: &SloReport) -> String {
         })
         .map(|(k, v)| format!("{}× ({k})", burn(v)))
         .unwrap_or_else(|| "–".into())
+}
+
+/// The start of a clock hour, UTC: `2026-11-23 22:00`.
+pub fn hour(t: i64) -> String {
+    chrono::DateTime::from_timestamp(t, 0)
+        .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|| t.to_string())
 }
 
 pub fn burn(v: f64) -> String {

@@ -175,6 +175,8 @@ impl Markdown {
                 if a.firing { "🔥 yes" } else { "no" }
             );
         }
+        spent(o, s, unit);
+        history(o, s);
         if let Some((_, imgs)) = self.charts.iter().find(|(n, _)| *n == s.name) {
             o.push('\n');
             for (alt, path) in imgs {
@@ -182,6 +184,95 @@ impl Markdown {
             }
         }
     }
+}
+
+/// "Where the budget went": the days with any spend and the worst hours.
+fn spent(o: &mut String, s: &SloReport, unit: &str) {
+    if s.total == 0.0 {
+        o.push_str("\n**Where the budget went:** no events in the window.\n");
+        return;
+    }
+    let days: Vec<_> = s.budget_by_day.iter().filter(|d| d.bad > 0.0).collect();
+    if days.is_empty() {
+        o.push_str("\n**Where the budget went:** no budget spent in the window.\n");
+        return;
+    }
+    let _ = writeln!(
+        o,
+        "\n**Where the budget went:** {} of the window's {} days spent budget (days in {}):\n",
+        days.len(),
+        s.budget_by_day.len(),
+        cell(&s.timezone)
+    );
+    let _ = writeln!(
+        o,
+        "| Day | Bad {unit} | {} | Share of the budget |\n|---|---:|---:|---:|",
+        capitalized(unit)
+    );
+    for d in days {
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {} |",
+            d.date,
+            num(d.bad),
+            num(d.total),
+            share(d.share)
+        );
+    }
+    let _ = writeln!(
+        o,
+        "\nThe hours with the most bad {unit}:\n\n| Hour (UTC) | Bad {unit} | {} | Share of the budget | Burn rate |\n|---|---:|---:|---:|---:|",
+        capitalized(unit)
+    );
+    for h in &s.worst_hours {
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {} | {} |",
+            fmt::hour(h.start),
+            num(h.bad),
+            num(h.total),
+            share(h.share),
+            fmt::opt_burn(h.burn_rate)
+        );
+    }
+}
+
+/// The history line: the earlier windows, newest first.
+fn history(o: &mut String, s: &SloReport) {
+    if s.history.is_empty() {
+        return;
+    }
+    let items: Vec<String> = s
+        .history
+        .iter()
+        .map(|h| {
+            format!(
+                "{} {} to {}",
+                fmt::sli_value(s, h.sli),
+                fmt::status_icon(h.status),
+                fmt_time(h.as_of)
+            )
+        })
+        .collect();
+    let _ = writeln!(
+        o,
+        "\n**History**, the {} windows before this one, newest first: {}. This window against the previous: {}.",
+        s.history.len(),
+        items.join(" · "),
+        fmt::trend(s)
+    );
+}
+
+fn share(v: Option<f64>) -> String {
+    v.map(|v| format!("{:.2}%", v * 100.0))
+        .unwrap_or_else(|| "–".into())
+}
+
+fn capitalized(w: &str) -> String {
+    let mut c = w.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 /// Counts without noise: integers as integers, others with three decimals.

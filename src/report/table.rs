@@ -31,6 +31,7 @@ impl Renderer for Table {
             "objective",
             "window",
             "SLI",
+            "trend",
             "budget left",
             "worst burn",
             "alerts",
@@ -43,6 +44,7 @@ impl Renderer for Table {
                 fmt::pct(s.objective, 4),
                 s.window.clone(),
                 fmt::sli(s),
+                fmt::trend(s),
                 fmt::budget_left(s),
                 fmt::worst_burn(s),
                 if alerts.is_empty() {
@@ -55,7 +57,7 @@ impl Renderer for Table {
         }
         let mut t = b.build();
         t.with(Style::rounded());
-        t.modify(Columns::new(1..6), Alignment::right());
+        t.modify(Columns::new(1..7), Alignment::right());
         let mut out = format!(
             "{} · as of {}",
             crate::text::line(&report.service),

@@ -1,6 +1,8 @@
 //! The error-budget burn-down: the budget left (1 = all of it, below 0 =
-//! overspent) over the series, the 0 line, the warning level, and the forecast
-//! exhaustion as a dashed projection from the last point to 0.
+//! overspent) over the series, the 0 line, the warning level, the forecast
+//! exhaustion as a dashed projection from the last point to 0, and the
+//! window's worst hours (most bad events) shaded and numbered where they fall
+//! inside the chart.
 
 use super::sli::{GUTTER, HEADER};
 use super::style::{self, font, label, Axis, Swatch, Tag, DATA, OBJECTIVE};
@@ -15,6 +17,9 @@ use plotters::element::{Circle, DashedPathElement, Rectangle};
 use plotters::series::LineSeries;
 use plotters::style::text_anchor::{HPos, VPos};
 use plotters::style::Color;
+
+/// The opacity of a worst hour's band.
+pub const WORST_SHADE: f64 = 0.45;
 
 /// What the burn-down shows, computed without drawing.
 #[derive(Debug, Clone, PartialEq)]
@@ -78,6 +83,16 @@ pub fn budget_axes(s: &SloReport, warning_below: f64) -> Option<BudgetAxes> {
     })
 }
 
+/// The worst hours that fall inside the chart's x range: `(rank from 1, start)`.
+pub fn marked_hours(s: &SloReport, x: (f64, f64)) -> Vec<(usize, i64)> {
+    s.worst_hours
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| h.start as f64 + 3_600.0 > x.0 && (h.start as f64) < x.1)
+        .map(|(i, h)| (i + 1, h.start))
+        .collect()
+}
+
 fn budget_points(s: &SloReport) -> impl Iterator<Item = (f64, Option<f64>)> + '_ {
     s.series
         .iter()
@@ -124,6 +139,24 @@ impl Chart for BudgetChart<'_> {
             ));
         }
         items.push((Swatch::Shade(OBJECTIVE), "budget overspent".into()));
+        let marked = ax
+            .as_ref()
+            .map(|a| marked_hours(s, a.x))
+            .unwrap_or_default();
+        if !s.worst_hours.is_empty() {
+            items.push((
+                Swatch::Shade(style::ORANGE),
+                if marked.len() == s.worst_hours.len() {
+                    format!("worst hours of the window, #1–#{}", marked.len())
+                } else {
+                    format!(
+                        "worst hours of the window ({} of {} in this range)",
+                        marked.len(),
+                        s.worst_hours.len()
+                    )
+                },
+            ));
+        }
         style::legend(&head, (16, 92), &items)?;
         let Some(ax) = ax else {
             style::no_data(&body, "no data in the window", 28.0)?;
@@ -171,6 +204,11 @@ impl Chart for BudgetChart<'_> {
             [(x0, 0.0), (x1, 0.0)],
             OBJECTIVE.stroke_width(2),
         ))?;
+        // The worst hours: a band each, under the line.
+        chart.draw_series(marked.iter().map(|&(_, h)| {
+            let (a, b) = ((h as f64).max(x0), (h as f64 + 3_600.0).min(x1));
+            Rectangle::new([(a, lo), (b, hi)], style::ORANGE.mix(WORST_SHADE).filled())
+        }))?;
         let warn = warn && (lo..=hi).contains(&warning_below);
         if warn {
             chart.draw_series(std::iter::once(DashedPathElement::new(
@@ -211,6 +249,23 @@ impl Chart for BudgetChart<'_> {
             let (x, y) = chart.backend_coord(&p);
             (x - ox, y - oy)
         };
+        // Each band's rank at its top; ranks too close to the last one drawn
+        // are left to the legend and the report's table.
+        let mut drawn: Vec<i32> = Vec::new();
+        for &(rank, h) in &marked {
+            let mid = (h as f64 + 1_800.0).clamp(x0, x1);
+            let (x, _) = at((mid, hi));
+            if drawn.iter().any(|d| (d - x).abs() < 26) {
+                continue;
+            }
+            drawn.push(x);
+            style::boxed_text(
+                &body,
+                &format!("#{rank}"),
+                (x, frame.y.start - oy + 4),
+                &font(14.0, style::TEXT, true, HPos::Center, VPos::Top),
+            )?;
+        }
         let (x, y) = at(ax.last);
         body.draw(&Circle::new((x, y), 5, DATA.filled()))?;
         let mut tags = vec![Tag {

@@ -1,5 +1,7 @@
-//! Charts for the wiki: per SLO its SLI trend, its error-budget burn-down and
-//! its burn rates, plus one overview of every SLO's SLI trend.
+//! Charts for the wiki: per SLO its SLI trend, its error-budget burn-down
+//! (with the window's worst hours marked), its burn rates and its history
+//! (this window against the earlier ones), plus one overview of every SLO's
+//! SLI trend.
 //!
 //! Like every renderer, these return bytes and never touch the file system
 //! ([`super::output`] writes them). PNG is drawn into an RGB buffer and encoded
@@ -9,6 +11,7 @@
 
 mod budget;
 mod burn;
+mod history;
 mod overview;
 mod sli;
 mod style;
@@ -16,6 +19,7 @@ mod text;
 
 pub use budget::{budget_axes, BudgetAxes};
 pub use burn::{burn_axis, highlighted_lookbacks};
+pub use history::{history_axis, history_bars, Bar};
 pub use sli::sli_axis;
 pub use style::{nice_ticks, time_ticks};
 
@@ -71,7 +75,7 @@ pub type Links = Vec<(String, Vec<(String, String)>)>;
 pub struct Charts {
     /// The SLI trend of every SLO, small multiples, for the top of the page.
     pub overview: Image,
-    /// Per SLO (in report order): its name and its images (SLI, budget, burn rates).
+    /// Per SLO (in report order): its name and its images (SLI, budget, burn rates, history).
     pub slos: Vec<(String, Vec<Image>)>,
 }
 
@@ -137,7 +141,7 @@ pub fn render_with(report: &Report, opts: &ChartOptions) -> Result<Charts, Error
         .map(|(s, base)| {
             let ctx = SloChart { report, slo: s };
             let span = style::span_label(s);
-            let mut imgs = Vec::with_capacity(3);
+            let mut imgs = Vec::with_capacity(4);
             for (kind, alt) in [
                 (
                     "sli",
@@ -169,11 +173,24 @@ pub fn render_with(report: &Report, opts: &ChartOptions) -> Result<Charts, Error
                         s.name
                     ),
                 ),
+                (
+                    "history",
+                    format!(
+                        "{}: SLI of this and the {} earlier {} windows against the objective",
+                        s.name,
+                        s.history.len(),
+                        s.window
+                    ),
+                ),
             ] {
+                if kind == "history" && s.history.is_empty() {
+                    continue;
+                }
                 let file_name = format!("{base}-{kind}.{ext}");
                 let bytes = match kind {
                     "sli" => render(&sli::SliChart(ctx), opts.format),
                     "budget" => render(&budget::BudgetChart(ctx), opts.format),
+                    "history" => render(&history::HistoryChart(ctx), opts.format),
                     _ => render(&burn::BurnChart(ctx), opts.format),
                 }
                 .map_err(|e| fail(&file_name, e))?;

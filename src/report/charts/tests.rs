@@ -4,7 +4,9 @@
 
 use super::style::{self, DATA, OBJECTIVE};
 use super::*;
-use crate::compute::{AlertState, AlertWindow, Budgeting, ErrorBudget, SeriesPoint, Status};
+use crate::compute::{
+    AlertState, AlertWindow, Budgeting, ErrorBudget, HistoryPoint, HourSpend, SeriesPoint, Status,
+};
 use indexmap::IndexMap;
 use plotters::style::RGBColor;
 
@@ -64,6 +66,10 @@ fn slo(name: &str, objective: f64, status: Status, series: Vec<SeriesPoint>) -> 
         window_start: T - 30 * 24 * HOUR,
         window_minutes: 43_200.0,
         slice_rule: None,
+        timezone: "UTC".into(),
+        budget_by_day: Vec::new(),
+        worst_hours: Vec::new(),
+        history: Vec::new(),
         series,
         missing_metrics: Vec::new(),
     }
@@ -425,6 +431,171 @@ fn budget_chart_draws_the_zero_line_the_warning_level_and_the_budget() {
     assert!(
         !rows.is_empty() && rows.iter().all(|y| (y - warn).abs() <= 3),
         "{rows:?} vs {warn}"
+    );
+}
+
+/// The pixel column of time `t` on an x axis `(x0, x1)` drawn over `frame`.
+fn col_of(frame: &Frame, (x0, x1): (f64, f64), t: f64) -> i32 {
+    let (l, r) = (frame.x.start as f64, frame.x.end as f64);
+    (l + (t - x0) / (x1 - x0) * (r - l)).round() as i32
+}
+
+fn hour(start: i64, bad: f64) -> HourSpend {
+    HourSpend {
+        start,
+        bad,
+        total: 1_000.0,
+        share: Some(0.01),
+        burn_rate: Some(1.0),
+    }
+}
+
+/// Orange mixed into white (the worst-hour bands): red high, blue low.
+fn orange_tint(c: RGBColor) -> bool {
+    c != style::WHITE && c.0 > 0xF0 && c.2 < 0xC8 && c.0 > c.1 && c.1 > c.2
+}
+
+#[test]
+fn budget_chart_shades_and_numbers_the_worst_hours_in_its_range() {
+    let mut s = steady();
+    for p in &mut s.series {
+        p.remaining_ratio = Some(0.8);
+    }
+    // #1 a day before T, #2 100 hours before, #3 ten days before: off the chart.
+    s.worst_hours = vec![
+        hour(T - 24 * HOUR, 50.0),
+        hour(T - 100 * HOUR, 40.0),
+        hour(T - 240 * HOUR, 30.0),
+    ];
+    assert_eq!(
+        budget::marked_hours(&s, (s.series[0].t as f64, T as f64)),
+        [(1, T - 24 * HOUR), (2, T - 100 * HOUR)]
+    );
+    let r = report(vec![s]);
+    let (px, frame) = pixels(&budget::BudgetChart(chart(&r, 0)));
+    let ax = budget_axes(&r.slos[0], 0.5).unwrap();
+    // A row between the budget line (0.8) and the warning line (0.5).
+    let y = row_of(&frame, ax.y, 0.65);
+    for t in [T - 24 * HOUR, T - 100 * HOUR] {
+        let x = col_of(&frame, ax.x, t as f64 + 1_800.0);
+        assert!(orange_tint(px.at(x as usize, y as usize)), "band at {x}");
+        // ... from the bottom of the plot to its top, below the rank label.
+        let low = row_of(&frame, ax.y, ax.y.0 + (ax.y.1 - ax.y.0) * 0.02);
+        assert!(
+            orange_tint(px.at(x as usize, low as usize)),
+            "band bottom at {x}"
+        );
+    }
+    // Elsewhere on that row: white.
+    let x = col_of(&frame, ax.x, (T - 61 * HOUR - 1_800) as f64);
+    assert_eq!(px.at(x as usize, y as usize), style::WHITE);
+    let tinted = frame
+        .x
+        .clone()
+        .filter(|&x| orange_tint(px.at(x as usize, y as usize)))
+        .count();
+    // Two bands of an hour each in a week of ~900 pixels: a few pixels each.
+    let per_hour = (frame.x.end - frame.x.start) as f64 / 168.0;
+    assert!(
+        tinted as f64 >= 2.0 * (per_hour - 1.5) && tinted as f64 <= 2.0 * (per_hour + 1.5),
+        "{tinted} tinted pixels, {per_hour} per hour"
+    );
+    // Without worst hours: no band.
+    let r = report(vec![steady()]);
+    let (px, frame) = pixels(&budget::BudgetChart(chart(&r, 0)));
+    let y = row_of(&frame, budget_axes(&r.slos[0], 0.5).unwrap().y, 0.65);
+    assert!(frame
+        .x
+        .clone()
+        .all(|x| !orange_tint(px.at(x as usize, y as usize))));
+}
+
+fn past(as_of: i64, sli: Option<f64>, status: Status) -> HistoryPoint {
+    HistoryPoint {
+        as_of,
+        window_start: as_of - 30 * 24 * HOUR,
+        sli,
+        remaining_ratio: None,
+        status,
+    }
+}
+
+#[test]
+fn history_chart_draws_a_bar_per_window_against_the_objective() {
+    let mut s = steady(); // now: 99.95 %, ok
+    let w = 30 * 24 * HOUR;
+    s.history = vec![
+        past(T - w, Some(0.9985), Status::Breached),
+        past(T - 2 * w, None, Status::NoData),
+        past(T - 3 * w, Some(0.9992), Status::Ok),
+    ];
+    let bars = history_bars(&s, T);
+    let labels: Vec<&str> = bars.iter().map(|b| b.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        [
+            "to Aug 25 00:00",
+            "to Sep 24 00:00",
+            "to Oct 24 00:00",
+            "to Nov 23 00:00 (now)"
+        ]
+    );
+    assert!(bars[3].current && !bars[2].current);
+    let (lo, hi) = history_axis(&s, &bars);
+    assert!(lo < 0.9985 && hi > 0.9995 && hi <= 1.0, "{lo} {hi}");
+    let r = report(vec![s]);
+    let (px, frame) = pixels(&history::HistoryChart(chart(&r, 0)));
+    let n = 4.0;
+    let col = |i: f64| col_of(&frame, (-0.5, n - 0.5), i);
+    // Bars in their status colour up to their SLI, white above.
+    for (i, sli, c) in [
+        (0.0, 0.9992, style::GREEN),
+        (2.0, 0.9985, OBJECTIVE),
+        (3.0, 0.9995, style::GREEN),
+    ] {
+        let x = col(i) as usize;
+        let top = row_of(&frame, (lo, hi), sli);
+        let below = row_of(&frame, (lo, hi), (sli + lo) / 2.0);
+        assert_eq!(px.at(x, below as usize), c, "bar {i}");
+        assert_eq!(px.at(x, (top + 4) as usize), c, "bar {i} top");
+        // Above the bar's value label: background.
+        assert_ne!(
+            px.at(x, (top - 40).max(frame.y.start) as usize),
+            c,
+            "bar {i}"
+        );
+    }
+    // The window without data has no bar.
+    let x = col(1.0) as usize;
+    let mid = row_of(&frame, (lo, hi), (lo + 0.999) / 2.0);
+    assert_eq!(px.at(x, mid as usize), style::WHITE);
+    // The objective line crosses the plot.
+    let obj = row_of(&frame, (lo, hi), 0.999);
+    let rows = px.rows_of(&frame, OBJECTIVE);
+    assert!(
+        rows.iter().any(|y| (y - obj).abs() <= 2),
+        "{rows:?} vs {obj}"
+    );
+}
+
+#[test]
+fn every_slo_with_history_gets_a_history_chart() {
+    let mut s = steady();
+    s.history = vec![past(T - 30 * 24 * HOUR, Some(0.9991), Status::Ok)];
+    let r = report(vec![s, empty()]);
+    let names: Vec<String> = render_all(&r, ChartFormat::Png)
+        .unwrap()
+        .files()
+        .into_iter()
+        .map(|f| f.0)
+        .collect();
+    assert!(
+        names.contains(&"availability-history.png".to_string()),
+        "{names:?}"
+    );
+    assert!(
+        !names.contains(&"quiet-history.png".to_string()),
+        "{names:?}"
     );
 }
 
