@@ -469,8 +469,44 @@ fn the_embedded_default_reports() {
             assert!(s["burn_rates"].get(k).is_some());
         }
     }
+    // Where the budget went, and history (four earlier windows by default).
+    let a = &slos[0];
+    assert_eq!(a["budget_by_day"].as_array().unwrap().len(), 30);
+    let shares: f64 = a["budget_by_day"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["share"].as_f64().unwrap())
+        .sum();
+    let remaining = a["error_budget"]["remaining_ratio"].as_f64().unwrap();
+    assert!(
+        (shares - (1.0 - remaining)).abs() < 1e-9,
+        "{shares} {remaining}"
+    );
+    let hours = a["worst_hours"].as_array().unwrap();
+    assert_eq!(hours.len(), 5);
+    assert!(hours
+        .windows(2)
+        .all(|w| w[0]["bad"].as_f64() >= w[1]["bad"].as_f64()));
+    let h = a["history"].as_array().unwrap();
+    assert_eq!(h.len(), 4);
+    assert_eq!(h[0]["as_of"], "2026-10-24T00:00:00Z");
+    let two = slo()
+        .current_dir(repo())
+        .args(["report", "--format", "json", "--history", "2"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&two.stdout).unwrap();
+    assert_eq!(v["slos"][0]["history"].as_array().unwrap().len(), 2);
+    let bad = slo()
+        .current_dir(repo())
+        .args(["report", "--history", "-1"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
     let table = slo().current_dir(repo()).arg("report").output().unwrap();
     assert_eq!(table.status.code(), Some(0));
+    assert!(stdout(&table).contains("trend"), "{}", stdout(&table));
     assert!(stdout(&table).contains("availability"));
     assert!(
         !stdout(&table).contains('\x1b'),

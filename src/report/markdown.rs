@@ -199,7 +199,7 @@ fn spent(o: &mut String, s: &SloReport, unit: &str) {
     }
     let _ = writeln!(
         o,
-        "\n**Where the budget went:** {} of the window's {} days spent budget (days in {}):\n",
+        "\n**Where the budget went:** the days that spent budget, {} of {} (in {}):\n",
         days.len(),
         s.budget_by_day.len(),
         cell(&s.timezone)

@@ -147,10 +147,10 @@ impl Chart for BudgetChart<'_> {
             items.push((
                 Swatch::Shade(style::ORANGE),
                 if marked.len() == s.worst_hours.len() {
-                    format!("worst hours of the window, #1–#{}", marked.len())
+                    "worst hours".to_string()
                 } else {
                     format!(
-                        "worst hours of the window ({} of {} in this range)",
+                        "worst hours ({} of {} here)",
                         marked.len(),
                         s.worst_hours.len()
                     )
