@@ -50,7 +50,7 @@ impl Config {
         }
         self.metrics
             .iter()
-            .filter(|m| matches!(m.kind, MetricKind::Query(_)) && want.contains(m.name.as_str()))
+            .filter(|m| m.kind.is_query() && want.contains(m.name.as_str()))
             .collect()
     }
 
@@ -76,6 +76,11 @@ pub enum Source {
         profile: Option<String>,
         endpoint_url: Option<String>,
     },
+    Prometheus {
+        /// slo.yaml's `url`; `None`: `PROMETHEUS_URL` at load time.
+        url: Option<String>,
+        bearer_token_env: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -92,8 +97,46 @@ pub struct Metric {
 
 #[derive(Debug, Clone)]
 pub enum MetricKind {
+    /// A CloudWatch query (the files source reads these metrics by name).
     Query(Query),
-    Expression { text: String, expr: Expr },
+    /// A Prometheus series: a counter selector or a PromQL query.
+    Prometheus(PromQuery),
+    Expression {
+        text: String,
+        expr: Expr,
+    },
+}
+
+impl MetricKind {
+    /// A metric a source serves (not an expression).
+    pub fn is_query(&self) -> bool {
+        !matches!(self, MetricKind::Expression { .. })
+    }
+}
+
+/// What a Prometheus metric reads.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PromQuery {
+    /// A series selector: exact per-period increases from the raw samples.
+    Counter { selector: String, period: i64 },
+    /// A PromQL expression returning one series, at `step = period`.
+    Query { expr: String, period: i64 },
+}
+
+impl PromQuery {
+    pub fn period(&self) -> i64 {
+        match self {
+            PromQuery::Counter { period, .. } | PromQuery::Query { period, .. } => *period,
+        }
+    }
+
+    /// The selector or the expression.
+    pub fn text(&self) -> &str {
+        match self {
+            PromQuery::Counter { selector, .. } => selector,
+            PromQuery::Query { expr, .. } => expr,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -422,7 +422,7 @@ fn report(c: Command, as_of: Option<i64>, extra: &[&str]) -> Value {
     serde_json::from_str(&r.stdout).unwrap()
 }
 
-fn fmt(t: i64) -> String {
+pub(crate) fn fmt(t: i64) -> String {
     chrono::DateTime::from_timestamp(t, 0)
         .unwrap()
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
@@ -430,7 +430,7 @@ fn fmt(t: i64) -> String {
 
 /// Equal JSON, or the first path where they differ.
 #[track_caller]
-fn same(a: &Value, b: &Value) {
+pub(crate) fn same(a: &Value, b: &Value) {
     fn diff(a: &Value, b: &Value, path: String) -> Option<String> {
         match (a, b) {
             (Value::Object(x), Value::Object(y)) => {

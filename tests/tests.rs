@@ -9,6 +9,7 @@ mod fuzz_corpus;
 #[path = "support/generate.rs"]
 mod generate;
 mod math;
+mod prometheus;
 mod reference;
 mod robustness;
 mod scale;

@@ -7,7 +7,11 @@ use indexmap::IndexMap;
 use std::collections::{BTreeMap, HashMap};
 
 impl Validator<'_> {
-    pub(super) fn metrics(&self, raw: &IndexMap<String, raw::RawMetric>) -> Result<Vec<Metric>> {
+    pub(super) fn metrics(
+        &self,
+        raw: &IndexMap<String, raw::RawMetric>,
+        prometheus: bool,
+    ) -> Result<Vec<Metric>> {
         // (the caller passes the map of a `UniqueMap`: no key repeats)
         if raw.is_empty() {
             return Err(self.err("metrics", "defines no metric", None));
@@ -31,6 +35,8 @@ impl Validator<'_> {
                     ("stat", m.stat.is_some()),
                     ("period", m.period.is_some()),
                     ("allow_empty", m.allow_empty.is_some()),
+                    ("counter", m.counter.is_some()),
+                    ("query", m.query.is_some()),
                 ];
                 if let Some((k, _)) = query_keys.iter().find(|(_, set)| *set) {
                     return Err(self.err(
@@ -69,6 +75,22 @@ impl Validator<'_> {
                     allow_empty: false,
                 });
                 continue;
+            }
+            if prometheus {
+                out.push(self.prometheus_metric(&key, name, m)?);
+                continue;
+            }
+            for (k, set) in [
+                ("counter", m.counter.is_some()),
+                ("query", m.query.is_some()),
+            ] {
+                if set {
+                    return Err(self.err(
+                        &format!("{key}.{k}"),
+                        format!("`{k}:` belongs to the Prometheus source"),
+                        Some("this source reads CloudWatch-shaped metrics (namespace, name, stat, period); `source: { type: prometheus }` reads counter: and query: metrics".into()),
+                    ));
+                }
             }
             let required = |k: &str, v: &Option<String>| -> Result<String> {
                 match v {
@@ -124,7 +146,7 @@ impl Validator<'_> {
         // Periods of expressions, with cycle detection (depth-first, three colours).
         let mut period: HashMap<String, i64> = out
             .iter()
-            .filter(|m| matches!(m.kind, MetricKind::Query(_)))
+            .filter(|m| m.kind.is_query())
             .map(|m| (m.name.clone(), m.period))
             .collect();
         fn visit(
@@ -166,6 +188,138 @@ impl Validator<'_> {
         }
         Ok(out)
     }
+}
+
+impl Validator<'_> {
+    /// A metric of the Prometheus source: `counter:` or `query:`, a period.
+    fn prometheus_metric(&self, key: &str, name: &str, m: &raw::RawMetric) -> Result<Metric> {
+        for (k, set) in [
+            ("namespace", m.namespace.is_some()),
+            ("name", m.name.is_some()),
+            ("dimensions", m.dimensions.is_some()),
+            ("stat", m.stat.is_some()),
+        ] {
+            if set {
+                return Err(self.err(
+                    &format!("{key}.{k}"),
+                    format!("`{k}:` belongs to CloudWatch, not to the Prometheus source"),
+                    Some("a Prometheus metric is a `counter:` selector or a `query:`".into()),
+                ));
+            }
+        }
+        let period = m.period.unwrap_or(60);
+        if !(1..=86_400).contains(&period) {
+            return Err(self.err(
+                &format!("{key}.period"),
+                format!("{period} is not a period in seconds from 1 to 86400"),
+                None,
+            ));
+        }
+        let text = |k: &str, v: &str| -> Result<String> {
+            if v.trim().is_empty() {
+                return Err(self.err(&format!("{key}.{k}"), "must not be empty", None));
+            }
+            Ok(v.trim().to_string())
+        };
+        let kind = match (&m.counter, &m.query) {
+            (Some(_), Some(_)) => {
+                return Err(self.err(
+                    &format!("{key}.query"),
+                    "a metric has either `counter:` or `query:`, not both",
+                    None,
+                ))
+            }
+            (None, None) => {
+                return Err(self.err(
+                    key,
+                    format!("`{name}` has no `counter:` (a series selector) or `query:` (PromQL)"),
+                    Some("e.g. counter: 'http_requests_total{job=\"api\"}'".into()),
+                ))
+            }
+            (Some(sel), None) => {
+                let selector = text("counter", sel)?;
+                if let Err(why) = check_selector(&selector) {
+                    return Err(self.err(
+                        &format!("{key}.counter"),
+                        format!("`{}` is not a series selector: {why}", crate::text::clip(&selector, 80)),
+                        Some("a metric name and label matchers, no functions or ranges: http_requests_total{status=~\"5..\"}; use `query:` for PromQL".into()),
+                    ));
+                }
+                PromQuery::Counter { selector, period }
+            }
+            (None, Some(q)) => PromQuery::Query {
+                expr: text("query", q)?,
+                period,
+            },
+        };
+        Ok(Metric {
+            name: name.to_string(),
+            period,
+            kind: MetricKind::Prometheus(kind),
+            allow_empty: m.allow_empty.unwrap_or(false),
+        })
+    }
+}
+
+/// A Prometheus series selector: an optional metric name
+/// (`[a-zA-Z_:][a-zA-Z0-9_:]*`), then optional `{...}` label matchers (quoted
+/// values may hold anything); nothing else. Prometheus checks the matchers.
+pub fn check_selector(s: &str) -> std::result::Result<(), String> {
+    let s = s.trim();
+    let name_len = s
+        .char_indices()
+        .find(|&(i, c)| {
+            !(c.is_ascii_alphabetic() || c == '_' || c == ':' || (i > 0 && c.is_ascii_digit()))
+        })
+        .map_or(s.len(), |(i, _)| i);
+    let rest = s[name_len..].trim_start();
+    if rest.is_empty() {
+        return if name_len == 0 {
+            Err("it is empty".into())
+        } else {
+            Ok(())
+        };
+    }
+    let Some(body) = rest.strip_prefix('{') else {
+        return Err(format!(
+            "unexpected `{}` after the metric name",
+            rest.chars().next().unwrap_or(' ')
+        ));
+    };
+    // The matchers, up to the closing brace outside quotes.
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for (i, c) in body.char_indices() {
+        if let Some(q) = quote {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            '"' | '\'' | '`' => quote = Some(c),
+            '}' => {
+                let after = body[i + 1..].trim();
+                if !after.is_empty() {
+                    return Err(format!(
+                        "`{}` after the label matchers",
+                        crate::text::clip(after, 20)
+                    ));
+                }
+                if name_len == 0 && body[..i].trim().is_empty() {
+                    return Err("`{}` selects every series".into());
+                }
+                return Ok(());
+            }
+            '(' | ')' | '[' | ']' | '{' => return Err(format!("`{c}` inside the label matchers")),
+            _ => {}
+        }
+    }
+    Err("the label matchers are not closed with `}`".into())
 }
 
 /// `[a-z][a-zA-Z0-9_]*`: CloudWatch's rule for query ids.
@@ -233,6 +387,30 @@ mod tests {
         }
         for s in ["sum", "p", "p101", "TC()", "avg", "PR(:)"] {
             assert!(!is_stat(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn selectors() {
+        for s in [
+            "http_requests_total",
+            "http_requests_total{job=\"api\",status=~\"5..\"}",
+            "{__name__=\"up\"}",
+            "a:b_c{le=\"2.0\"}",
+            "x{path=\"/a{b}(c)\"}",
+        ] {
+            assert!(check_selector(s).is_ok(), "{s}");
+        }
+        for s in [
+            "",
+            "rate(x[5m])",
+            "x[5m]",
+            "x{a=\"b\"",
+            "x{a=\"b\"} + 1",
+            "{}",
+            "sum(x)",
+        ] {
+            assert!(check_selector(s).is_err(), "{s}");
         }
     }
 

@@ -208,8 +208,38 @@ impl Validator<'_> {
                     endpoint_url,
                 }
             }
+            RawSource::Prometheus {
+                url,
+                bearer_token_env,
+            } => {
+                if let Some(u) = &url {
+                    if !(u.starts_with("http://") || u.starts_with("https://")) {
+                        return Err(self.err(
+                            "source.url",
+                            format!("`{u}` is not an http(s) URL"),
+                            Some("e.g. http://127.0.0.1:9090".into()),
+                        ));
+                    }
+                }
+                if let Some(v) = &bearer_token_env {
+                    if v.trim().is_empty() || v.contains('=') {
+                        return Err(self.err(
+                            "source.bearer_token_env",
+                            format!("`{v}` is not the name of an environment variable"),
+                            Some(
+                                "e.g. PROM_TOKEN (the token itself never goes in slo.yaml)".into(),
+                            ),
+                        ));
+                    }
+                }
+                Source::Prometheus {
+                    url,
+                    bearer_token_env,
+                }
+            }
         };
-        let metrics = self.metrics(&raw.metrics.0)?;
+        let prometheus = matches!(source, Source::Prometheus { .. });
+        let metrics = self.metrics(&raw.metrics.0, prometheus)?;
         let periods: HashMap<&str, i64> = metrics
             .iter()
             .map(|m| (m.name.as_str(), m.period))

@@ -89,6 +89,14 @@ pub enum RawSource {
         #[serde(default)]
         endpoint_url: Option<String>,
     },
+    Prometheus {
+        /// The server's base URL; else `PROMETHEUS_URL`.
+        #[serde(default)]
+        url: Option<String>,
+        /// The name of an environment variable holding a bearer token.
+        #[serde(default)]
+        bearer_token_env: Option<String>,
+    },
 }
 
 #[derive(Debug, Deserialize)]
@@ -106,6 +114,12 @@ pub struct RawMetric {
     pub period: Option<i64>,
     #[serde(default)]
     pub expression: Option<String>,
+    /// Prometheus: a series selector whose exact per-period increases slo computes.
+    #[serde(default)]
+    pub counter: Option<String>,
+    /// Prometheus: a PromQL expression returning one series, read with `query_range`.
+    #[serde(default)]
+    pub query: Option<String>,
     /// The series may hold no point at all (no `missing-data` failure).
     #[serde(default)]
     pub allow_empty: Option<bool>,

@@ -1,4 +1,4 @@
-//! Where series come from: data files or CloudWatch (Prometheus next). A
+//! Where series come from: data files, CloudWatch or Prometheus. A
 //! source is a [`DataSource`], opened from slo.yaml's `source:`; it serves the
 //! planner's [`Needs`] with the raw series of the query metrics the SLOs read.
 //! Expressions are evaluated afterwards by compute, the same way for every
@@ -12,6 +12,7 @@
 pub mod cache;
 pub mod cloudwatch;
 pub mod files;
+pub mod prometheus;
 pub mod spans;
 
 use crate::compute::Needs;
@@ -46,7 +47,26 @@ pub fn open(source: &model::Source) -> Box<dyn DataSource> {
                 endpoint_url: endpoint_url.clone(),
             },
         }),
+        model::Source::Prometheus {
+            url,
+            bearer_token_env,
+        } => Box::new(prometheus::Prometheus {
+            url: url.clone(),
+            bearer_token_env: bearer_token_env.clone(),
+        }),
     }
+}
+
+/// The cache directory of a fetching source: `--cache-dir`, else
+/// `.slo-cache/` beside slo.yaml.
+pub fn cache_root(cfg: &Config, opts: &LoadOptions) -> std::path::PathBuf {
+    opts.cache_dir.clone().unwrap_or_else(|| {
+        cfg.path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."))
+            .join(".slo-cache")
+    })
 }
 
 /// What a source did, for people (stderr) and for `slo fetch --format json`.

@@ -204,6 +204,11 @@ impl Cache {
         Ok(Cache { dir, _lock: lock })
     }
 
+    /// A file of the source's own beside an entry: `<stem>.<ext>`.
+    pub fn side_path<K: Key>(&self, key: &K, ext: &str) -> PathBuf {
+        self.dir.join(format!("{}.{ext}", key.stem()))
+    }
+
     fn paths<K: Key>(&self, key: &K) -> (PathBuf, PathBuf) {
         let stem = key.stem();
         (

@@ -160,13 +160,7 @@ async fn run(
 ) -> Result<(DataSet, Stats)> {
     let now = chrono::Utc::now().timestamp();
     let t = needs.t;
-    let cache_root = opts.cache_dir.clone().unwrap_or_else(|| {
-        cfg.path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(std::path::Path::new("."))
-            .join(".slo-cache")
-    });
+    let cache_root = crate::source::cache_root(cfg, opts);
     let cache = Cache::open(&cache_root, CacheKey::SOURCE)?;
     let mut summary = Stats {
         cache_dir: cache_root.clone(),
