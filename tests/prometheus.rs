@@ -12,154 +12,19 @@
 //! silent for 10 minutes, and a gauge that a `query:` reads.
 
 use crate::cloudwatch::{fmt, same};
+use crate::prom_server::{free_port, Server};
 use assert_cmd::Command;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 const DAY: i64 = 86_400;
 /// T of the reports: 2026-11-23T00:00:00Z.
 const T: i64 = 1_795_392_000;
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
-}
-
-/// `prometheus` and `promtool` on PATH, installed once if missing (as root,
-/// with apt-get: what `.ci/run` does).
-fn tools() -> Result<(), String> {
-    static OK: OnceLock<Result<(), String>> = OnceLock::new();
-    OK.get_or_init(|| {
-        let have = |b: &str| {
-            std::process::Command::new(b)
-                .arg("--version")
-                .output()
-                .is_ok_and(|o| o.status.success())
-        };
-        if have("promtool") && have("prometheus") {
-            return Ok(());
-        }
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/install-prometheus.sh");
-        let out = std::process::Command::new("bash")
-            .arg(&script)
-            .output()
-            .map_err(|e| format!("{}: {e}", script.display()))?;
-        if have("promtool") && have("prometheus") {
-            Ok(())
-        } else {
-            Err(format!(
-                "prometheus is not installed and {} failed: {}",
-                script.display(),
-                String::from_utf8_lossy(&out.stderr)
-            ))
-        }
-    })
-    .clone()
-}
-
-/// A Prometheus server over a TSDB built from OpenMetrics text.
-struct Server {
-    child: Option<Child>,
-    data: PathBuf,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-impl Server {
-    /// `None` (the test skips) when Prometheus cannot be had outside CI.
-    fn start(openmetrics: &str) -> Option<Server> {
-        if let Err(e) = tools() {
-            assert!(!in_ci(), "Prometheus is required under CI=true: {e}");
-            eprintln!("skipping: {e}");
-            return None;
-        }
-        let dir = tempfile::tempdir().unwrap();
-        let om = dir.path().join("data.om");
-        std::fs::write(&om, openmetrics).unwrap();
-        let data = dir.path().join("tsdb");
-        let out = std::process::Command::new("promtool")
-            .args(["tsdb", "create-blocks-from", "openmetrics"])
-            .arg(&om)
-            .arg(&data)
-            .arg("--max-block-duration=4380h")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "promtool: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let mut s = Server {
-            child: None,
-            data,
-            port: free_port(),
-            _dir: dir,
-        };
-        s.spawn();
-        Some(s)
-    }
-
-    fn spawn(&mut self) {
-        let cfg = self.data.parent().unwrap().join("prometheus.yml");
-        std::fs::write(&cfg, "global: {}\n").unwrap();
-        let child = std::process::Command::new("prometheus")
-            .arg(format!("--config.file={}", cfg.display()))
-            .arg(format!("--storage.tsdb.path={}", self.data.display()))
-            .arg("--storage.tsdb.retention.time=100y")
-            .arg(format!("--web.listen-address=127.0.0.1:{}", self.port))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start prometheus");
-        self.child = Some(child);
-        for _ in 0..300 {
-            if get(self.port, "/-/ready").is_some_and(|r| r.contains(" 200 OK")) {
-                return;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        panic!("prometheus did not get ready on port {}", self.port);
-    }
-
-    fn kill(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-/// A plain HTTP/1.0 GET, the whole answer as text.
-fn get(port: u16, path: &str) -> Option<String> {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    write!(s, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
-    let mut out = String::new();
-    s.read_to_string(&mut out).ok()?;
-    Some(out)
-}
 
 /// xorshift64, for the jitter.
 struct Rng(u64);
@@ -195,12 +60,13 @@ fn scenario() -> Vec<Series> {
             (T - 2 * 3_600 - 720, T - 2 * 3_600 + 60)
         };
         let resets = [T - 2 * DAY + 3_600 * 5, T - 10 * 3_600 + 7];
-        let mut totals = [0.0f64; 4]; // 200, 500, le=2.0, count
+        let mut totals = [0.0f64; 5]; // 200, 500, le=2.0, count, le=+Inf
         let mut series: Vec<Series> = [
             ("http_requests_total", "status=\"200\""),
             ("http_requests_total", "status=\"500\""),
             ("http_request_duration_seconds_bucket", "le=\"2.0\""),
             ("http_request_duration_seconds_count", ""),
+            ("http_request_duration_seconds_bucket", "le=\"+Inf\""),
         ]
         .iter()
         .map(|(n, l)| Series {
@@ -222,7 +88,7 @@ fn scenario() -> Vec<Series> {
                 continue;
             }
             if inst == "a" && resets.iter().any(|r| (r - 15..*r).contains(&(at / 1_000))) {
-                totals = [0.0; 4]; // a restart: every counter from zero
+                totals = [0.0; 5]; // a restart: every counter from zero
             }
             let ok = 40 + rng.next() % 20;
             let hour = (at / 1_000).rem_euclid(DAY) / 3_600;
@@ -236,6 +102,7 @@ fn scenario() -> Vec<Series> {
             totals[1] += errors as f64;
             totals[3] += (ok + errors) as f64;
             totals[2] += (ok + errors).saturating_sub(slow) as f64;
+            totals[4] += (ok + errors) as f64;
             for (s, v) in series.iter_mut().zip(totals) {
                 s.samples.push((at, v));
             }
@@ -711,4 +578,48 @@ fn a_server_killed_mid_fetch_keeps_what_arrived_and_the_next_run_completes() {
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("{err}"));
     assert!((1..11).contains(&calls), "only the rest is fetched: {err}");
+}
+
+/// examples/prometheus/slo.yaml, the seed's SLOs in PromQL, runs against
+/// the test server: every SLO has data, the p95 query returns one series.
+#[test]
+fn the_prometheus_example_reports_every_seed_slo() {
+    let all = scenario();
+    let Some(server) = Server::start(&openmetrics(&all)) else {
+        return;
+    };
+    let p = Project::new(&server.url(), "timestamp,metric,value\n");
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/prometheus/slo.yaml");
+    let text = std::fs::read_to_string(example)
+        .unwrap()
+        .replace("http://127.0.0.1:9090", &server.url());
+    std::fs::write(p.path("example.yaml"), text).unwrap();
+    let (r, _) = json_report(&p, "example.yaml", &[]);
+    let names: Vec<&str> = r["slos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "availability",
+            "latency",
+            "latency-p95-minutes",
+            "throughput",
+            "error-rate"
+        ]
+    );
+    for s in r["slos"].as_array().unwrap() {
+        assert!(
+            s["sli"].as_f64().is_some(),
+            "{}: {}",
+            s["name"],
+            s["status"]
+        );
+    }
+    // The 13h burst of slow requests: some minutes' p95 is over 2 s… capped
+    // at the highest finite bucket (2.0), which is not under 2: bad.
+    assert!(r["slos"][2]["bad"].as_f64().unwrap() > 0.0);
 }

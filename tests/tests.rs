@@ -9,6 +9,8 @@ mod fuzz_corpus;
 #[path = "support/generate.rs"]
 mod generate;
 mod math;
+#[path = "support/prometheus.rs"]
+mod prom_server;
 mod prometheus;
 mod reference;
 mod robustness;
