@@ -10,7 +10,6 @@ use super::{Chart, ChartError, Frame, SloChart};
 use crate::compute::SloReport;
 use crate::report::fmt;
 use plotters::backend::DrawingBackend;
-use plotters::chart::ChartBuilder;
 use plotters::coord::Shift;
 use plotters::drawing::DrawingArea;
 use plotters::element::{Circle, DashedPathElement, Rectangle};
@@ -168,17 +167,12 @@ impl Chart for BudgetChart<'_> {
         let (ystep, yticks) = style::nice_ticks(lo, hi, 6);
         let (xticks, xlight, _) = style::time_ticks(x0, x1, 8);
 
-        let mut chart = ChartBuilder::on(&body)
-            .margin_top(10)
-            .margin_right(GUTTER)
-            .margin_left(10)
-            .margin_bottom(8)
-            .x_label_area_size(56)
-            .y_label_area_size(100)
-            .build_cartesian_2d(
-                Axis::new(x0, x1, xticks, xlight),
-                Axis::new(lo, hi, yticks, Vec::new()),
-            )?;
+        let mut chart = super::full_plot(
+            &body,
+            GUTTER,
+            Axis::new(x0, x1, xticks, xlight),
+            Axis::new(lo, hi, yticks, Vec::new()),
+        )?;
         let xlabel = |x: &f64| style::time_label(*x, "%b %d %H:%M");
         let ylabel = |y: &f64| style::pct_label(*y, ystep);
         chart
@@ -312,13 +306,7 @@ impl Chart for BudgetChart<'_> {
                 });
             }
         }
-        style::gutter(
-            &body,
-            frame.x.end - ox + 14,
-            (frame.y.start - oy)..(frame.y.end - oy),
-            tags,
-            15.0,
-        )?;
+        frame.gutter(&body, tags, 15.0)?;
         Ok(frame)
     }
 }

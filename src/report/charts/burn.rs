@@ -8,7 +8,6 @@ use super::{Chart, ChartError, Frame, SloChart};
 use crate::compute::SloReport;
 use crate::report::fmt;
 use plotters::backend::DrawingBackend;
-use plotters::chart::ChartBuilder;
 use plotters::coord::Shift;
 use plotters::drawing::DrawingArea;
 use plotters::element::{DashedPathElement, Rectangle};
@@ -89,22 +88,17 @@ impl Chart for BurnChart<'_> {
         let hi = burn_axis(s);
         let (ystep, yticks) = style::nice_ticks(0.0, hi, 6);
         let label_size = 16.0;
-        let mut chart = ChartBuilder::on(&body)
-            .margin_top(10)
-            .margin_right(BURN_GUTTER)
-            .margin_left(10)
-            .margin_bottom(8)
-            .x_label_area_size(56)
-            .y_label_area_size(100)
-            .build_cartesian_2d(
-                Axis::new(
-                    -0.5,
-                    n - 0.5,
-                    (0..keys.len()).map(|i| i as f64).collect(),
-                    Vec::new(),
-                ),
-                Axis::new(0.0, hi, yticks, Vec::new()),
-            )?;
+        let mut chart = super::full_plot(
+            &body,
+            BURN_GUTTER,
+            Axis::new(
+                -0.5,
+                n - 0.5,
+                (0..keys.len()).map(|i| i as f64).collect(),
+                Vec::new(),
+            ),
+            Axis::new(0.0, hi, yticks, Vec::new()),
+        )?;
         let xlabel = |x: &f64| {
             let i = x.round();
             if i >= 0.0 && (i as usize) < keys.len() {
@@ -203,13 +197,7 @@ impl Chart for BurnChart<'_> {
                 color: if a.firing { OBJECTIVE } else { style::TEXT },
             })
             .collect();
-        style::gutter(
-            &body,
-            frame.x.end - ox + 14,
-            (frame.y.start - oy)..(frame.y.end - oy),
-            tags,
-            14.0,
-        )?;
+        frame.gutter(&body, tags, 14.0)?;
         Ok(frame)
     }
 }

@@ -8,7 +8,6 @@ use super::{Chart, ChartError, Frame, SloChart};
 use crate::compute::{SloReport, Status};
 use crate::report::fmt;
 use plotters::backend::DrawingBackend;
-use plotters::chart::ChartBuilder;
 use plotters::coord::Shift;
 use plotters::drawing::DrawingArea;
 use plotters::element::Rectangle;
@@ -106,22 +105,17 @@ impl Chart for HistoryChart<'_> {
         let (lo, hi) = history_axis(s, &bars);
         let (ystep, yticks) = style::nice_ticks(lo, hi, 6);
         let label_size = 16.0;
-        let mut chart = ChartBuilder::on(&body)
-            .margin_top(10)
-            .margin_right(GUTTER)
-            .margin_left(10)
-            .margin_bottom(8)
-            .x_label_area_size(56)
-            .y_label_area_size(100)
-            .build_cartesian_2d(
-                Axis::new(
-                    -0.5,
-                    n - 0.5,
-                    (0..bars.len()).map(|i| i as f64).collect(),
-                    Vec::new(),
-                ),
-                Axis::new(lo, hi, yticks, Vec::new()),
-            )?;
+        let mut chart = super::full_plot(
+            &body,
+            GUTTER,
+            Axis::new(
+                -0.5,
+                n - 0.5,
+                (0..bars.len()).map(|i| i as f64).collect(),
+                Vec::new(),
+            ),
+            Axis::new(lo, hi, yticks, Vec::new()),
+        )?;
         let xlabel = |x: &f64| {
             let i = x.round();
             if i >= 0.0 && (i as usize) < bars.len() {
@@ -191,13 +185,7 @@ impl Chart for HistoryChart<'_> {
                 color: OBJECTIVE,
             });
         }
-        style::gutter(
-            &body,
-            frame.x.end - ox + 14,
-            (frame.y.start - oy)..(frame.y.end - oy),
-            tags,
-            15.0,
-        )?;
+        frame.gutter(&body, tags, 15.0)?;
         Ok(frame)
     }
 }

@@ -281,6 +281,50 @@ pub(crate) struct Frame {
     pub y: Range<i32>,
 }
 
+impl Frame {
+    /// Labels in the gutter right of this plotting area, on `area`.
+    pub(crate) fn gutter<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        tags: Vec<style::Tag>,
+        size: f64,
+    ) -> Result<(), ChartError> {
+        let (ox, oy) = area.get_base_pixel();
+        style::gutter(
+            area,
+            self.x.end - ox + 14,
+            (self.y.start - oy)..(self.y.end - oy),
+            tags,
+            size,
+        )
+    }
+}
+
+/// The plotting area of a full-size chart on `body`: its margins, a gutter
+/// of `right` pixels for labels, the label areas and the two axes.
+pub(crate) fn full_plot<'a, DB: DrawingBackend>(
+    body: &'a DrawingArea<DB, Shift>,
+    right: u32,
+    x: style::Axis,
+    y: style::Axis,
+) -> Result<
+    plotters::chart::ChartContext<
+        'a,
+        DB,
+        plotters::coord::cartesian::Cartesian2d<style::Axis, style::Axis>,
+    >,
+    ChartError,
+> {
+    Ok(plotters::chart::ChartBuilder::on(body)
+        .margin_top(10)
+        .margin_right(right)
+        .margin_left(10)
+        .margin_bottom(8)
+        .x_label_area_size(56)
+        .y_label_area_size(100)
+        .build_cartesian_2d(x, y)?)
+}
+
 /// A chart, drawable on any backend.
 pub(crate) trait Chart {
     fn size(&self) -> (u32, u32);

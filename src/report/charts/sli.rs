@@ -220,12 +220,6 @@ pub(crate) fn panel<DB: DrawingBackend>(
             });
         }
     }
-    style::gutter(
-        area,
-        frame.x.end - ox + 14,
-        (frame.y.start - oy)..(frame.y.end - oy),
-        tags,
-        15.0,
-    )?;
+    frame.gutter(area, tags, 15.0)?;
     Ok(frame)
 }

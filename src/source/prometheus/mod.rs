@@ -287,23 +287,28 @@ async fn run(
     let now = chrono::Utc::now().timestamp();
     let root = crate::source::cache_root(cfg, opts);
     let cache = Cache::open(&root, CacheKey::SOURCE)?;
-    let mut stats = Stats {
-        url: settings.url.clone(),
-        cache_dir: root,
-        ..Stats::default()
-    };
     let url = settings.url.clone();
-    let mut lazy = Lazy {
-        settings,
-        client: None,
-        offline: opts.offline,
+    let mut f = Fetch {
+        stats: Stats {
+            url: settings.url.clone(),
+            cache_dir: root,
+            ..Stats::default()
+        },
+        lazy: Lazy {
+            settings,
+            client: None,
+            offline: opts.offline,
+        },
+        cache,
+        now,
+        quiet: opts.quiet,
+        seen: Default::default(),
     };
     let earliest = needs.earliest();
     let t = needs.t;
     // One fetch per distinct query, in slo.yaml order.
     let mut done: Vec<(PromQuery, Vec<(i64, f64)>)> = Vec::new();
     let mut data = DataSet::new();
-    let mut seen_series: std::collections::HashSet<String> = Default::default();
     for m in cfg.needed_queries() {
         let MetricKind::Prometheus(q) = &m.kind else {
             continue;
@@ -311,36 +316,19 @@ async fn run(
         let Some(need) = needs.metrics.get(&m.name) else {
             continue;
         };
-        stats.metrics += 1;
+        f.stats.metrics += 1;
         let pts = match done.iter().find(|(d, _)| d == q) {
             Some((_, pts)) => pts.clone(),
             None => {
                 let key = CacheKey::new(&url, q);
                 let pts = match q {
                     PromQuery::Counter { selector, period } => {
-                        counter(
-                            &mut lazy,
-                            &cache,
-                            &key,
-                            (&m.name, selector, *period),
-                            (earliest, t.max(need.end)),
-                            now,
-                            opts.quiet,
-                            (&mut stats, &mut seen_series),
-                        )
-                        .await?
+                        let what = (m.name.as_str(), selector.as_str(), *period);
+                        f.counter(&key, what, (earliest, t.max(need.end))).await?
                     }
                     PromQuery::Query { expr, period } => {
-                        query(
-                            &mut lazy,
-                            &cache,
-                            &key,
-                            (&m.name, expr, *period),
-                            (need.start, need.end),
-                            now,
-                            (&mut stats, &mut seen_series),
-                        )
-                        .await?
+                        let what = (m.name.as_str(), expr.as_str(), *period);
+                        f.query(&key, what, (need.start, need.end)).await?
                     }
                 };
                 done.push((q.clone(), pts.clone()));
@@ -351,188 +339,197 @@ async fn run(
             .map_err(|e| Error::data(format!("metric `{}`: {e}", m.name)))?;
         data.insert(m.name.clone(), series);
     }
-    stats.calls = lazy.client.as_ref().map_or(0, |c| c.calls);
-    Ok((data, stats))
+    f.stats.calls = f.lazy.client.as_ref().map_or(0, |c| c.calls);
+    Ok((data, f.stats))
 }
 
-/// A counter's per-period increases over `[earliest, end)`, from the cache
-/// and what it lacks.
-#[allow(clippy::too_many_arguments)]
-async fn counter(
-    lazy: &mut Lazy,
-    cache: &Cache,
-    key: &CacheKey,
-    (name, selector, p): (&str, &str, i64),
-    (earliest, end): (i64, i64),
+/// One run's fetching state: the client, the cache, what was seen.
+struct Fetch {
+    lazy: Lazy,
+    cache: Cache,
     now: i64,
     quiet: bool,
-    (stats, seen): (&mut Stats, &mut std::collections::HashSet<String>),
-) -> Result<Vec<(i64, f64)>> {
-    let a = ceil_to(earliest, p);
-    let b = ceil_to(end, p);
-    let fu = floor_to(now - REVISABLE, p);
-    let mut entry = cache.load(key);
-    let tails = load_tails(cache, key);
-    // Go on from the cache when it starts at or before `a`, holds a complete
-    // span that reaches `a`, and its tails belong to that span's end.
-    let resume = match (entry.coverage.complete.as_slice(), &tails) {
-        ([(s, c)], Some(tl)) if *s <= a && *c >= a && tl.until == *c => Some((*c, tl.clone())),
-        _ => None,
-    };
-    let (mut x, mut tails) = match resume {
-        Some((c, _)) if c >= b => return Ok(entry.points_in((a, b)).to_vec()),
-        Some((c, tl)) => (c, tl),
-        None => {
-            if lazy.offline && entry.coverage.all().iter().any(|(s, e)| *s <= a && *e >= b) {
-                return Ok(entry.points_in((a, b)).to_vec());
-            }
-            entry = Entry::empty(key.clone());
-            (a - LOOKBACK, Tails::default())
-        }
-    };
-    let mut chunk: i64 = 86_400;
-    let bar = (!quiet && b - x > 7 * 86_400).then(|| {
-        let pb = indicatif::ProgressBar::new((b - x) as u64);
-        pb.set_style(
-            indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {percent}%")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        pb.set_message(format!("prometheus: `{name}`"));
-        pb
-    });
-    while x < b {
-        let mut y = floor_to(x + chunk, p).max(x + p).min(b);
-        if (b - y) * 4 < chunk {
-            y = b; // no call for a small rest
-        }
-        if x < fu && y > fu {
-            y = fu;
-        }
-        let what = format!("from {}", fmt_time(x.max(a)));
-        let c = lazy.get(name, &what)?;
-        let data = c
-            .post(
-                "/api/v1/query",
-                &[
-                    ("query", format!("{selector}[{}s]", y - x + 1)),
-                    ("time", y.to_string()),
-                ],
-                name,
-            )
-            .await?;
-        let series = client::matrix(&data, name)?;
-        let mut inc = increases::Increases::default();
-        let mut n = 0u64;
-        for s in &series {
-            let lo = s.samples.partition_point(|v| v.0 < x * 1_000);
-            let hi = s.samples.partition_point(|v| v.0 < y * 1_000);
-            let samples = &s.samples[lo..hi];
-            n += samples.len() as u64;
-            let prev = tails.series.get(&s.labels).copied();
-            if let Some(last) = inc.add_series(name, p, a, prev, samples)? {
-                tails.series.insert(s.labels.clone(), last);
-            }
-            if seen.insert(format!("{}|{}", key.text, s.labels)) {
-                stats.series += 1;
-            }
-        }
-        stats.samples += n;
-        let from = x.max(a);
-        entry.record(from, y, inc.sums.into_iter().collect(), fu, false);
-        if y <= fu {
-            tails.until = y;
-            store_tails(cache, key, &tails)?;
-        }
-        cache.store(&entry)?;
-        if let Some(pb) = &bar {
-            pb.inc((y - x) as u64);
-        }
-        // The next chunk holds about TARGET_SAMPLES samples.
-        let per_sec = n as f64 / (y - x) as f64;
-        chunk = if per_sec > 0.0 {
-            ((TARGET_SAMPLES as f64 / per_sec) as i64).clamp(3_600, 7 * 86_400)
-        } else {
-            7 * 86_400
-        };
-        x = y;
-    }
-    if let Some(pb) = bar {
-        pb.finish_and_clear();
-    }
-    Ok(entry.points_in((a, b)).to_vec())
+    stats: Stats,
+    /// Selector or query, then labels: the series counted in `stats`.
+    seen: std::collections::HashSet<String>,
 }
 
-/// A `query:` metric's points over `[start, end)`: `query_range` for what the
-/// cache lacks.
-async fn query(
-    lazy: &mut Lazy,
-    cache: &Cache,
-    key: &CacheKey,
-    (name, expr, p): (&str, &str, i64),
-    (start, end): (i64, i64),
-    now: i64,
-    (stats, seen): (&mut Stats, &mut std::collections::HashSet<String>),
-) -> Result<Vec<(i64, f64)>> {
-    let a = ceil_to(start, p);
-    let b = ceil_to(end, p);
-    let fu = floor_to(now - REVISABLE, p);
-    let mut entry = cache.load(key);
-    let have = if lazy.offline {
-        entry.coverage.all()
-    } else {
-        entry.coverage.complete.clone()
-    };
-    let missing = crate::source::spans::subtract(&[(a, b)], &have);
-    for (s, e) in missing {
-        let mut x = floor_to(s, p);
-        let e = ceil_to(e, p);
-        while x < e {
-            let y = (x + MAX_STEPS * p).min(e);
-            let what = format!("from {} to {}", fmt_time(x), fmt_time(y));
-            let c = lazy.get(name, &what)?;
+impl Fetch {
+    /// Counts a series answered for `key` (once per run).
+    fn saw(&mut self, key: &CacheKey, labels: &str) {
+        if self.seen.insert(format!("{}|{labels}", key.text)) {
+            self.stats.series += 1;
+        }
+    }
+
+    /// A counter's per-period increases over `[earliest, end)`, from the cache
+    /// and what it lacks.
+    async fn counter(
+        &mut self,
+        key: &CacheKey,
+        (name, selector, p): (&str, &str, i64),
+        (earliest, end): (i64, i64),
+    ) -> Result<Vec<(i64, f64)>> {
+        let a = ceil_to(earliest, p);
+        let b = ceil_to(end, p);
+        let fu = floor_to(self.now - REVISABLE, p);
+        let mut entry = self.cache.load(key);
+        let tails = load_tails(&self.cache, key);
+        // Go on from the cache when it starts at or before `a`, holds a complete
+        // span that reaches `a`, and its tails belong to that span's end.
+        let resume = match (entry.coverage.complete.as_slice(), &tails) {
+            ([(s, c)], Some(tl)) if *s <= a && *c >= a && tl.until == *c => Some((*c, tl.clone())),
+            _ => None,
+        };
+        let (mut x, mut tails) = match resume {
+            Some((c, _)) if c >= b => return Ok(entry.points_in((a, b)).to_vec()),
+            Some((c, tl)) => (c, tl),
+            None => {
+                if self.lazy.offline && entry.coverage.all().iter().any(|(s, e)| *s <= a && *e >= b)
+                {
+                    return Ok(entry.points_in((a, b)).to_vec());
+                }
+                entry = Entry::empty(key.clone());
+                (a - LOOKBACK, Tails::default())
+            }
+        };
+        let mut chunk: i64 = 86_400;
+        let bar = (!self.quiet && b - x > 7 * 86_400).then(|| {
+            let pb = indicatif::ProgressBar::new((b - x) as u64);
+            pb.set_style(
+                indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {percent}%")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            pb.set_message(format!("prometheus: `{name}`"));
+            pb
+        });
+        while x < b {
+            let mut y = floor_to(x + chunk, p).max(x + p).min(b);
+            if (b - y) * 4 < chunk {
+                y = b; // no call for a small rest
+            }
+            if x < fu && y > fu {
+                y = fu;
+            }
+            let what = format!("from {}", fmt_time(x.max(a)));
+            let c = self.lazy.get(name, &what)?;
             let data = c
                 .post(
-                    "/api/v1/query_range",
+                    "/api/v1/query",
                     &[
-                        ("query", expr.to_string()),
-                        ("start", (x + p).to_string()),
-                        ("end", y.to_string()),
-                        ("step", p.to_string()),
+                        ("query", format!("{selector}[{}s]", y - x + 1)),
+                        ("time", y.to_string()),
                     ],
                     name,
                 )
                 .await?;
             let series = client::matrix(&data, name)?;
-            if series.len() > 1 {
-                return Err(Error::data(format!(
+            let mut inc = increases::Increases::default();
+            let mut n = 0u64;
+            for s in &series {
+                let lo = s.samples.partition_point(|v| v.0 < x * 1_000);
+                let hi = s.samples.partition_point(|v| v.0 < y * 1_000);
+                let samples = &s.samples[lo..hi];
+                n += samples.len() as u64;
+                let prev = tails.series.get(&s.labels).copied();
+                if let Some(last) = inc.add_series(name, p, a, prev, samples)? {
+                    tails.series.insert(s.labels.clone(), last);
+                }
+                self.saw(key, &s.labels);
+            }
+            self.stats.samples += n;
+            let from = x.max(a);
+            entry.record(from, y, inc.sums.into_iter().collect(), fu, false);
+            if y <= fu {
+                tails.until = y;
+                store_tails(&self.cache, key, &tails)?;
+            }
+            self.cache.store(&entry)?;
+            if let Some(pb) = &bar {
+                pb.inc((y - x) as u64);
+            }
+            // The next chunk holds about TARGET_SAMPLES samples.
+            let per_sec = n as f64 / (y - x) as f64;
+            chunk = if per_sec > 0.0 {
+                ((TARGET_SAMPLES as f64 / per_sec) as i64).clamp(3_600, 7 * 86_400)
+            } else {
+                7 * 86_400
+            };
+            x = y;
+        }
+        if let Some(pb) = bar {
+            pb.finish_and_clear();
+        }
+        Ok(entry.points_in((a, b)).to_vec())
+    }
+
+    /// A `query:` metric's points over `[start, end)`: `query_range` for what the
+    /// cache lacks.
+    async fn query(
+        &mut self,
+        key: &CacheKey,
+        (name, expr, p): (&str, &str, i64),
+        (start, end): (i64, i64),
+    ) -> Result<Vec<(i64, f64)>> {
+        let a = ceil_to(start, p);
+        let b = ceil_to(end, p);
+        let fu = floor_to(self.now - REVISABLE, p);
+        let mut entry = self.cache.load(key);
+        let have = if self.lazy.offline {
+            entry.coverage.all()
+        } else {
+            entry.coverage.complete.clone()
+        };
+        let missing = crate::source::spans::subtract(&[(a, b)], &have);
+        for (s, e) in missing {
+            let mut x = floor_to(s, p);
+            let e = ceil_to(e, p);
+            while x < e {
+                let y = (x + MAX_STEPS * p).min(e);
+                let what = format!("from {} to {}", fmt_time(x), fmt_time(y));
+                let c = self.lazy.get(name, &what)?;
+                let data = c
+                    .post(
+                        "/api/v1/query_range",
+                        &[
+                            ("query", expr.to_string()),
+                            ("start", (x + p).to_string()),
+                            ("end", y.to_string()),
+                            ("step", p.to_string()),
+                        ],
+                        name,
+                    )
+                    .await?;
+                let series = client::matrix(&data, name)?;
+                if series.len() > 1 {
+                    return Err(Error::data(format!(
                     "metric `{name}`: the query returned {} series ({}, …); a `query:` must return one",
                     series.len(),
                     crate::text::clip(&series[0].labels, 80)
                 ))
                 .hint("aggregate it, e.g. sum(...) or sum by () (...), or use `counter:` for a selector"));
-            }
-            let mut pts = Vec::new();
-            for s in &series {
-                if seen.insert(format!("{}|{}", key.text, s.labels)) {
-                    stats.series += 1;
                 }
-                stats.samples += s.samples.len() as u64;
-                for &(tau, v) in &s.samples {
-                    if v.is_nan() {
-                        continue; // no value (e.g. a quantile of no requests)
+                let mut pts = Vec::new();
+                for s in &series {
+                    self.saw(key, &s.labels);
+                    self.stats.samples += s.samples.len() as u64;
+                    for &(tau, v) in &s.samples {
+                        if v.is_nan() {
+                            continue; // no value (e.g. a quantile of no requests)
+                        }
+                        if tau.rem_euclid(1_000) != 0 {
+                            continue;
+                        }
+                        pts.push((tau / 1_000 - p, v));
                     }
-                    if tau.rem_euclid(1_000) != 0 {
-                        continue;
-                    }
-                    pts.push((tau / 1_000 - p, v));
                 }
+                entry.record(x, y, pts, fu, false);
+                self.cache.store(&entry)?;
+                x = y;
             }
-            entry.record(x, y, pts, fu, false);
-            cache.store(&entry)?;
-            x = y;
         }
+        Ok(entry.points_in((a, b)).to_vec())
     }
-    Ok(entry.points_in((a, b)).to_vec())
 }
 
 #[cfg(test)]
