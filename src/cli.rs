@@ -157,6 +157,19 @@ pub enum Command {
     },
     /// Parse and check slo.yaml; touches no data source.
     Validate,
+    /// Write the burn-rate alerts of slo.yaml for the system that pages.
+    Export {
+        /// What to write.
+        #[arg(value_enum)]
+        target: crate::export::Target,
+        /// Writes this file (atomically) instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// The time whose windows the alerts use (a calendar month's alert
+        /// windows follow its length) [default: now].
+        #[arg(long, value_name = "RFC3339")]
+        as_of: Option<String>,
+    },
     /// Pull the series from the configured source into the local cache.
     Fetch {
         /// `json` prints what was fetched (calls, datapoints, queries) on stdout.

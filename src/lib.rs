@@ -14,6 +14,7 @@ pub mod config;
 pub mod duration;
 pub mod error;
 pub mod exact;
+pub mod export;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod guard;

@@ -5,6 +5,7 @@ mod cli;
 mod cloudwatch;
 mod common;
 mod edges;
+mod export;
 mod fuzz_corpus;
 #[path = "support/generate.rs"]
 mod generate;

@@ -2,6 +2,7 @@
 //! and the data, and settling the evaluation time T.
 
 mod check;
+mod export;
 mod fetch;
 mod report;
 mod validate;
@@ -24,6 +25,9 @@ pub fn run(cli: Cli) -> Result<u8> {
             eval,
         } => check::run(&Common::with_eval(g, &eval), format, &fail_on),
         Command::Validate => validate::run(&Common::new(g)),
+        Command::Export { target, out, as_of } => {
+            export::run(&Common::new(g), target, out.as_deref(), as_of.as_deref())
+        }
         Command::Fetch { format, source } => fetch::run(&Common::with_source(g, &source), format),
     }
 }
