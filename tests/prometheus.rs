@@ -457,6 +457,8 @@ fn prometheus_errors_name_the_metric_and_exit_3() {
 struct Proxy {
     port: u16,
     budget: Arc<AtomicI64>,
+    /// Requests answered `503 Service Unavailable` before any is forwarded.
+    unavailable: Arc<AtomicI64>,
     upstream: Arc<Mutex<u16>>,
     killed: Arc<Mutex<bool>>,
 }
@@ -466,12 +468,26 @@ impl Proxy {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = l.local_addr().unwrap().port();
         let budget = Arc::new(AtomicI64::new(i64::MAX));
+        let unavailable = Arc::new(AtomicI64::new(0));
         let up = Arc::new(Mutex::new(upstream));
         let killed = Arc::new(Mutex::new(false));
-        let (b, u, k) = (budget.clone(), up.clone(), killed.clone());
+        let (b, u, k, n) = (
+            budget.clone(),
+            up.clone(),
+            killed.clone(),
+            unavailable.clone(),
+        );
         std::thread::spawn(move || {
             for conn in l.incoming() {
                 let Ok(mut c) = conn else { continue };
+                if n.fetch_sub(1, Ordering::SeqCst) > 0 {
+                    let mut buf = [0u8; 4096];
+                    let _ = c.read(&mut buf);
+                    let _ = c.write_all(
+                        b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                    );
+                    continue;
+                }
                 if b.fetch_sub(1, Ordering::SeqCst) <= 0 {
                     *k.lock().unwrap() = true;
                     continue; // dropped: the connection closes unanswered
@@ -485,6 +501,7 @@ impl Proxy {
         Proxy {
             port,
             budget,
+            unavailable,
             upstream: up,
             killed,
         }
@@ -622,4 +639,42 @@ fn the_prometheus_example_reports_every_seed_slo() {
     // The 13h burst of slow requests: some minutes' p95 is over 2 s… capped
     // at the highest finite bucket (2.0), which is not under 2: bad.
     assert!(r["slos"][2]["bad"].as_f64().unwrap() > 0.0);
+}
+
+/// 503s are retried with backoff; when they outlast the attempts, exit 3
+/// with the status.
+#[test]
+fn server_errors_are_retried_then_reported() {
+    let all = scenario();
+    let Some(server) = Server::start(&openmetrics(&all)) else {
+        return;
+    };
+    let proxy = Proxy::start(server.port);
+    let url = format!("http://127.0.0.1:{}", proxy.port);
+    let p = Project::new(&url, &files_csv(&all, FETCH_FROM));
+    let (want, _) = json_report(&p, "files.yaml", &[]);
+    // One 503, then answers: the run completes (SLO_PROM_ATTEMPTS=2), one call more.
+    proxy.unavailable.store(1, Ordering::SeqCst);
+    let (got, err) = json_report(&p, "prom.yaml", &[]);
+    same(&got, &want);
+    assert!(err.contains("prometheus: 12 calls"), "{err}");
+    // More 503s than attempts: exit 3 naming the metric and the status.
+    proxy.unavailable.store(100, Ordering::SeqCst);
+    let cold = p.path("cold");
+    let t = fmt(T);
+    let r = slo(
+        &p,
+        "prom.yaml",
+        &[
+            "report",
+            "--as-of",
+            &t,
+            "--cache-dir",
+            cold.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("metric `requests`"), "{}", r.stderr);
+    assert!(r.stderr.contains("HTTP 503"), "{}", r.stderr);
+    assert!(r.stderr.contains("after 2 attempts"), "{}", r.stderr);
 }
