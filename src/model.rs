@@ -25,6 +25,8 @@ pub struct Config {
     pub forecast_lookback: Dur,
     /// slo.yaml's `as_of:`: a pinned time or `latest` (the end of the newest data).
     pub as_of: Option<AsOfSetting>,
+    /// `notify:`: alert severity → the SNS topic ARNs exported alarms notify.
+    pub notify: BTreeMap<String, Vec<String>>,
 }
 
 impl Config {

@@ -284,3 +284,367 @@ fn the_prometheus_example_exports_valid_rules() {
     // The 7-day SLOs' default windows, scaled: 14m/2m, 84m/7m, 1008m/84m.
     assert!(rules.contains("record: slo:error_ratio:1008m"), "{rules}");
 }
+
+/// A CloudWatch metric-math expression of the shapes the export writes
+/// (`FILL(m, 0)`, `+ - * /`, parentheses, numbers, query ids), evaluated on
+/// one datapoint per query: a query without a datapoint is `None`, FILL
+/// gives it its value, a missing operand or a division by 0 has none.
+fn metric_math(e: &str, vals: &std::collections::HashMap<String, Option<f64>>) -> Option<f64> {
+    struct P<'a> {
+        s: &'a [u8],
+        i: usize,
+        vals: &'a std::collections::HashMap<String, Option<f64>>,
+    }
+    impl P<'_> {
+        fn ws(&mut self) {
+            while self.i < self.s.len() && self.s[self.i] == b' ' {
+                self.i += 1;
+            }
+        }
+        fn peek(&mut self) -> u8 {
+            self.ws();
+            self.s.get(self.i).copied().unwrap_or(0)
+        }
+        fn expr(&mut self) -> Option<f64> {
+            let mut v = self.term();
+            while matches!(self.peek(), b'+' | b'-') {
+                let op = self.s[self.i];
+                self.i += 1;
+                let r = self.term();
+                v = match (v, r) {
+                    (Some(a), Some(b)) => Some(if op == b'+' { a + b } else { a - b }),
+                    _ => None,
+                };
+            }
+            v
+        }
+        fn term(&mut self) -> Option<f64> {
+            let mut v = self.factor();
+            while matches!(self.peek(), b'*' | b'/') {
+                let op = self.s[self.i];
+                self.i += 1;
+                let r = self.factor();
+                v = match (v, r) {
+                    (Some(a), Some(b)) if op == b'*' => Some(a * b),
+                    (Some(a), Some(b)) if b != 0.0 => Some(a / b),
+                    _ => None,
+                };
+            }
+            v
+        }
+        fn factor(&mut self) -> Option<f64> {
+            match self.peek() {
+                b'-' => {
+                    self.i += 1;
+                    self.factor().map(|v| -v)
+                }
+                b'(' => {
+                    self.i += 1;
+                    let v = self.expr();
+                    assert_eq!(self.peek(), b')');
+                    self.i += 1;
+                    v
+                }
+                c if c.is_ascii_digit() => {
+                    let st = self.i;
+                    while self.i < self.s.len()
+                        && (self.s[self.i].is_ascii_digit() || self.s[self.i] == b'.')
+                    {
+                        self.i += 1;
+                    }
+                    std::str::from_utf8(&self.s[st..self.i])
+                        .unwrap()
+                        .parse()
+                        .ok()
+                }
+                _ => {
+                    let st = self.i;
+                    while self.i < self.s.len()
+                        && (self.s[self.i].is_ascii_alphanumeric() || self.s[self.i] == b'_')
+                    {
+                        self.i += 1;
+                    }
+                    let name = std::str::from_utf8(&self.s[st..self.i]).unwrap();
+                    if name == "FILL" {
+                        assert_eq!(self.peek(), b'(');
+                        self.i += 1;
+                        let v = self.expr();
+                        assert_eq!(self.peek(), b',');
+                        self.i += 1;
+                        let fill = self.expr();
+                        assert_eq!(self.peek(), b')');
+                        self.i += 1;
+                        v.or(fill)
+                    } else {
+                        *self
+                            .vals
+                            .get(name)
+                            .unwrap_or_else(|| panic!("unknown id {name}"))
+                    }
+                }
+            }
+        }
+    }
+    let mut p = P {
+        s: e.as_bytes(),
+        i: 0,
+        vals,
+    };
+    let v = p.expr();
+    assert_eq!(p.peek(), 0, "trailing text in {e}");
+    v
+}
+
+/// The exported alarms, evaluated with CloudWatch's semantics (each query's
+/// datapoint is the sum of its metric over the alarm's period, aligned to
+/// the clock; FILL; the ReturnData value against the threshold; the
+/// composite when both children are in ALARM) on the bundled sample at every
+/// hour of its last 21 days where both windows are whole periods before T,
+/// against the report's alerts at that T.
+#[test]
+fn cloudwatch_alarms_fire_exactly_when_the_report_says() {
+    use slo::compute::{evaluate, EvalOptions, Reach};
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let cfg = slo::config::load(&repo.join("slo.yaml")).unwrap();
+    let end = chrono::DateTime::parse_from_rfc3339("2026-11-23T00:00:00Z")
+        .unwrap()
+        .timestamp();
+    let (text, _) = slo::export::cloudformation::template(&cfg, end);
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let res = doc["Resources"].as_object().unwrap();
+    let needs = slo::compute::needs(
+        &cfg,
+        end,
+        Reach {
+            series_range: 8 * 86_400,
+            history: 0,
+        },
+    );
+    let data = slo::source::load(&cfg, &needs, &Default::default())
+        .unwrap()
+        .data;
+    let sum = |metric: &str, a: i64, b: i64| -> Option<f64> {
+        let s = data.get(metric)?;
+        let pts: Vec<f64> =
+            s.ts.iter()
+                .zip(&s.vs)
+                .filter(|(t, _)| (a..b).contains(*t))
+                .map(|(_, v)| *v)
+                .collect();
+        (!pts.is_empty()).then(|| pts.iter().sum())
+    };
+    let alarm_state = |id: &str, t: i64| -> bool {
+        let p = &res[id]["Properties"];
+        let mut vals = std::collections::HashMap::new();
+        let mut out = None;
+        for q in p["Metrics"].as_array().unwrap() {
+            let qid = q["Id"].as_str().unwrap().to_string();
+            let v = if let Some(ms) = q.get("MetricStat") {
+                let period = ms["Period"].as_i64().unwrap();
+                assert_eq!(t % period, 0);
+                sum(&qid, t - period, t)
+            } else {
+                metric_math(q["Expression"].as_str().unwrap(), &vals)
+            };
+            if q["ReturnData"] == true {
+                out = v;
+            }
+            vals.insert(qid, v);
+        }
+        // TreatMissingData: notBreaching.
+        out.is_some_and(|v| v > p["Threshold"].as_f64().unwrap())
+    };
+    let (mut checked, mut fired) = (0, 0);
+    // Every hour of 21 days, and every minute around the sample's incidents
+    // (Nov 12 14:00, Nov 21 09:00–11:00), where the shorter windows end.
+    let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().timestamp();
+    let mut times: Vec<i64> = (0..=21 * 24).map(|h| end - h * 3_600).collect();
+    for (a, b) in [
+        (at("2026-11-12T13:00:00Z"), at("2026-11-12T17:00:00Z")),
+        (at("2026-11-21T08:00:00Z"), at("2026-11-21T12:00:00Z")),
+    ] {
+        times.extend((a..b).step_by(60).filter(|t| t % 3_600 != 0));
+    }
+    for t in times {
+        let report = evaluate(
+            &cfg,
+            &data,
+            &EvalOptions {
+                as_of: t,
+                as_of_requested: None,
+                series_range: 0,
+                series_step: 0,
+                history: 0,
+            },
+        )
+        .unwrap();
+        for (id, r) in res {
+            if r["Type"] != "AWS::CloudWatch::CompositeAlarm" {
+                continue;
+            }
+            let rule = r["Properties"]["AlarmRule"]["Fn::Sub"].as_str().unwrap();
+            let kids: Vec<&str> = rule
+                .split("${")
+                .skip(1)
+                .map(|s| s.split(".Arn").next().unwrap())
+                .collect();
+            let periods: Vec<i64> = kids
+                .iter()
+                .map(|k| {
+                    res[*k]["Properties"]["Metrics"][0]["MetricStat"]["Period"]
+                        .as_i64()
+                        .unwrap()
+                })
+                .collect();
+            if periods.iter().any(|p| t % p != 0) {
+                continue; // the alarm's periods do not end at T
+            }
+            let composite = kids.iter().all(|k| alarm_state(k, t));
+            let name = r["Properties"]["AlarmName"].as_str().unwrap();
+            let (slo_name, alert) = report
+                .slos
+                .iter()
+                .flat_map(|s| s.alerts.iter().map(move |a| (s.name.as_str(), a)))
+                .find(|(s, a)| {
+                    name == format!("wwhd-backend-{s}-{}-{}-{}", a.severity, a.long, a.short)
+                })
+                .unwrap_or_else(|| panic!("{id}: no alert of the report"));
+            assert_eq!(
+                composite,
+                alert.firing,
+                "{slo_name} {}/{} at {}: alarm {composite}, report {}",
+                alert.long,
+                alert.short,
+                fmt(t),
+                alert.firing
+            );
+            checked += 1;
+            fired += composite as usize;
+        }
+    }
+    eprintln!("{checked} alarm states checked, {fired} in ALARM");
+    assert!(checked > 1_000, "{checked}");
+    assert!(
+        fired > 0 && fired < checked,
+        "{fired} of {checked}: both outcomes seen"
+    );
+}
+
+/// `cfn-lint` (installed by `.ci/run`; pip-installed here when missing).
+fn cfn_lint() -> Result<(), String> {
+    static OK: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    OK.get_or_init(|| {
+        let have = || {
+            std::process::Command::new("cfn-lint")
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        };
+        if !have() {
+            let _ = std::process::Command::new("python3")
+                .args(["-m", "pip", "install", "--quiet", "cfn-lint"])
+                .output();
+        }
+        if have() {
+            Ok(())
+        } else {
+            Err("cfn-lint is not installed (python3 -m pip install cfn-lint)".into())
+        }
+    })
+    .clone()
+}
+
+/// The repository's slo.yaml, with the seed's SNS topics as `notify:`: a
+/// template cfn-lint accepts, a composite per exportable tier with its
+/// topic, lower tiers suppressed by higher ones, and what CloudWatch cannot
+/// express left out with a warning naming the SLO.
+#[test]
+fn the_cloudformation_export_passes_cfn_lint() {
+    if let Err(e) = cfn_lint() {
+        assert!(!in_ci(), "cfn-lint is required under CI=true: {e}");
+        eprintln!("skipping: {e}");
+        return;
+    }
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = std::fs::read_to_string(repo.join("slo.yaml"))
+        .unwrap()
+        .replace("path: examples/data", &format!("path: {}", repo.join("examples/data").display()))
+        + "notify:\n  page: arn:aws:sns:us-west-2:123456789012:critical-alerts\n  ticket: [arn:aws:sns:us-west-2:123456789012:warning-alerts]\n";
+    std::fs::write(dir.path().join("slo.yaml"), yaml).unwrap();
+    let o = slo(
+        dir.path(),
+        &[
+            "export",
+            "cloudformation",
+            "--as-of",
+            "2026-11-23T00:00:00Z",
+            "--out",
+            "alarms.json",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("SLO `availability` has its ticket alert (3d/6h) left out"),
+        "{err}"
+    );
+    assert!(
+        err.contains("SLO `throughput` is left out of the export: a time-slice SLI"),
+        "{err}"
+    );
+    let lint = std::process::Command::new("cfn-lint")
+        .arg(dir.path().join("alarms.json"))
+        .output()
+        .unwrap();
+    assert!(
+        lint.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&lint.stdout),
+        String::from_utf8_lossy(&lint.stderr)
+    );
+    let t: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("alarms.json")).unwrap())
+            .unwrap();
+    let r = t["Resources"].as_object().unwrap();
+    let composites: Vec<&serde_json::Value> = r
+        .values()
+        .filter(|v| v["Type"] == "AWS::CloudWatch::CompositeAlarm")
+        .collect();
+    // availability 2 tiers, latency 3, error-rate 3.
+    assert_eq!(composites.len(), 8);
+    assert_eq!(r.len(), 8 * 3);
+    let page = &r["AvailabilityPage1h5m"]["Properties"];
+    assert_eq!(
+        page["AlarmActions"][0],
+        "arn:aws:sns:us-west-2:123456789012:critical-alerts"
+    );
+    assert!(
+        page.get("ActionsSuppressor").is_none(),
+        "the top tier is never suppressed"
+    );
+    let slower = &r["AvailabilityPage6h30m"]["Properties"];
+    assert_eq!(
+        slower["ActionsSuppressor"]["Fn::GetAtt"][0],
+        "AvailabilityPage1h5m"
+    );
+    let ticket = &r["LatencyTicket1008m84m"]["Properties"];
+    assert_eq!(
+        ticket["AlarmActions"][0],
+        "arn:aws:sns:us-west-2:123456789012:warning-alerts"
+    );
+    // Thresholds exact: 14.4 × 0.1 %.
+    assert_eq!(
+        r["AvailabilityPage1h5mLong"]["Properties"]["Threshold"],
+        0.0144
+    );
+    // A notify: severity that no alert has is a config error.
+    let bad = std::fs::read_to_string(dir.path().join("slo.yaml"))
+        .unwrap()
+        .replace("  page: arn", "  pager: arn");
+    std::fs::write(dir.path().join("bad.yaml"), bad).unwrap();
+    let o = slo(dir.path(), &["--config", "bad.yaml", "validate"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr)
+        .contains("notify.pager: no alert has the severity `pager`"));
+}

@@ -313,6 +313,32 @@ impl Validator<'_> {
                 )
             })?)),
         };
+        let mut notify = std::collections::BTreeMap::new();
+        for (sev, arns) in raw.notify.map(|n| n.0).unwrap_or_default() {
+            let key = format!("notify.{sev}");
+            if !alerts.iter().any(|a| a.severity == sev) {
+                let known: Vec<&str> = alerts.iter().map(|a| a.severity.as_str()).collect();
+                return Err(self.err(
+                    &key,
+                    format!("no alert has the severity `{sev}`"),
+                    Some(format!("the severities are: {}", known.join(", "))),
+                ));
+            }
+            let arns = match arns {
+                raw::OneOrMany::One(a) => vec![a],
+                raw::OneOrMany::Many(v) => v,
+            };
+            for (i, a) in arns.iter().enumerate() {
+                if !a.starts_with("arn:") || a.split(':').count() < 6 {
+                    return Err(self.err(
+                        &format!("{key}[{i}]"),
+                        format!("`{}` is not an ARN", crate::text::clip(a, 80)),
+                        Some("e.g. arn:aws:sns:us-east-1:123456789012:critical-alerts".into()),
+                    ));
+                }
+            }
+            notify.insert(sev, arns);
+        }
         Ok(Config {
             path: self.path.to_path_buf(),
             service: raw.service,
@@ -325,6 +351,7 @@ impl Validator<'_> {
             burn_lookbacks,
             forecast_lookback,
             as_of,
+            notify,
         })
     }
 

@@ -73,6 +73,17 @@ pub struct RawConfig {
     /// Extension: pins T (`latest` = the end of the newest data point).
     #[serde(default)]
     pub as_of: Option<String>,
+    /// Where exported alarms notify: alert severity → SNS topic ARNs.
+    #[serde(default)]
+    pub notify: Option<UniqueMap<OneOrMany>>,
+}
+
+/// A string, or a list of them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
 }
 
 #[derive(Debug, Deserialize)]

@@ -3,6 +3,7 @@
 //! One file per target; [`run`] does all the writing (stdout, or `--out
 //! FILE` atomically).
 
+pub mod cloudformation;
 pub mod prometheus;
 
 use crate::error::Result;
@@ -14,6 +15,8 @@ use std::path::Path;
 pub enum Target {
     /// A Prometheus rule file: recording rules and `ErrorBudgetBurn` alerts.
     PrometheusRules,
+    /// A CloudFormation template: metric-math alarms and a composite alarm per alert.
+    Cloudformation,
 }
 
 /// Writes the export of `cfg` for `target`, evaluated for the windows at `t`
@@ -22,9 +25,10 @@ pub enum Target {
 pub fn run(cfg: &Config, target: Target, t: i64, out: Option<&Path>) -> Result<()> {
     let (text, skipped) = match target {
         Target::PrometheusRules => prometheus::rules(cfg, t),
+        Target::Cloudformation => cloudformation::template(cfg, t),
     };
     for (name, why) in &skipped {
-        crate::warn(&format!("SLO `{name}` is left out of the export: {why}"));
+        crate::warn(&format!("SLO `{name}` {why}"));
     }
     match out {
         Some(path) => crate::report::output::write_atomic(path, text.as_bytes()),

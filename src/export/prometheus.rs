@@ -50,7 +50,10 @@ pub fn rules(cfg: &Config, t: i64) -> (String, Vec<(String, Refusal)>) {
     for slo in &cfg.slos {
         match group(cfg, slo, t) {
             Ok(g) => o.push_str(&g),
-            Err(why) => skipped.push((slo.name.clone(), why)),
+            Err(why) => skipped.push((
+                slo.name.clone(),
+                format!("is left out of the export: {why}"),
+            )),
         }
     }
     if skipped.len() == cfg.slos.len() {
