@@ -33,9 +33,13 @@ pub struct Global {
 /// Where the data comes from and which range is read: `fetch`, `report`, `check`.
 #[derive(Debug, Args, Clone)]
 pub struct SourceArgs {
-    /// Pins the evaluation time T (RFC 3339); floored to the largest period.
-    #[arg(long, value_name = "RFC3339")]
+    /// Pins the evaluation time T (RFC 3339, `now`, or `latest`: the end of
+    /// the newest data); floored to the largest period.
+    #[arg(long, value_name = "RFC3339|now|latest")]
     pub as_of: Option<String>,
+    /// Only this SLO (repeatable): report, check or fetch a subset.
+    #[arg(long = "slo", value_name = "NAME")]
+    pub slos: Vec<String>,
     /// Where fetched series are cached [default: .slo-cache/ beside slo.yaml].
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
@@ -87,6 +91,7 @@ pub struct Common {
     pub series_range: String,
     pub series_step: String,
     pub history: usize,
+    pub slos: Vec<String>,
 }
 
 impl Common {
@@ -104,6 +109,7 @@ impl Common {
             series_range: "7d".into(),
             series_step: "1h".into(),
             history: 4,
+            slos: Vec::new(),
         }
     }
 
@@ -114,6 +120,7 @@ impl Common {
             allow_coarser_slices: s.allow_coarser_slices,
             series_range: s.series_range.clone(),
             history: s.history as usize,
+            slos: s.slos.clone(),
             ..Common::new(g)
         }
     }
@@ -170,6 +177,13 @@ pub enum Command {
         #[arg(long, value_name = "RFC3339")]
         as_of: Option<String>,
     },
+    /// Print a shell completion script (`slo completions bash > /etc/bash_completion.d/slo`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page, roff (`slo man > /usr/local/share/man/man1/slo.1`).
+    Man,
     /// Pull the series from the configured source into the local cache.
     Fetch {
         /// `json` prints what was fetched (calls, datapoints, queries) on stdout.

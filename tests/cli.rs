@@ -609,3 +609,101 @@ fn the_bundled_sample_is_reproducible() {
         "examples/data/alb.parquet differs from `slo generate`"
     );
 }
+
+/// `--slo NAME` (repeatable) reports a subset; an unknown name is exit 2
+/// naming the SLOs; `--as-of latest` and `--as-of now` are T's shortcuts.
+#[test]
+fn slo_subsets_and_as_of_shortcuts() {
+    let run = |args: &[&str]| slo().current_dir(repo()).args(args).output().unwrap();
+    let out = run(&[
+        "report",
+        "--format",
+        "json",
+        "--slo",
+        "error-rate",
+        "--slo",
+        "availability",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = v["slos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["availability", "error-rate"], "slo.yaml order");
+    let out = run(&["check", "--slo", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--slo `nope`: slo.yaml has no such SLO"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("the SLOs are: availability, latency"),
+        "{}",
+        stderr(&out)
+    );
+    // latest: the end of the sample, as slo.yaml's own `as_of: latest`.
+    let out = run(&[
+        "report", "--format", "json", "--as-of", "latest", "--slo", "latency",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["as_of"], "2026-11-23T00:00:00Z");
+    // now: far past the sample, so the 1-day SLO has no data.
+    let out = run(&[
+        "report",
+        "--format",
+        "json",
+        "--as-of",
+        "now",
+        "--slo",
+        "error-rate",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        v["as_of"].as_str().unwrap() > "2026-12-01",
+        "{}",
+        v["as_of"]
+    );
+    assert_eq!(v["slos"][0]["status"], "no_data");
+}
+
+/// Completions for every shell clap_complete knows, and a man page.
+#[test]
+fn completions_and_man_page() {
+    for (shell, marker) in [
+        ("bash", "_slo()"),
+        ("zsh", "#compdef slo"),
+        ("fish", "complete -c slo"),
+    ] {
+        let out = slo().args(["completions", shell]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let text = stdout(&out);
+        assert!(
+            text.contains(marker),
+            "{shell}: {}",
+            &text[..text.len().min(200)]
+        );
+        assert!(
+            text.contains("history") && text.contains("export"),
+            "{shell}"
+        );
+    }
+    let out = slo().arg("man").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let man = stdout(&out);
+    assert!(man.starts_with(".ie") && man.contains(".TH slo 1"), "{man}");
+    assert!(man.contains("report") && man.contains("completions"));
+    assert_eq!(
+        slo()
+            .args(["completions", "tcsh"])
+            .output()
+            .unwrap()
+            .status
+            .code(),
+        Some(2)
+    );
+}

@@ -5,12 +5,8 @@ use crate::cli::{Common, FetchFormat};
 use crate::error::{exit, Result};
 
 pub fn run(c: &Common, format: FetchFormat) -> Result<u8> {
-    let cfg = crate::config::load(&c.config)?;
-    // The range of T: --as-of, slo.yaml's as_of, or now.
-    let pinned = match &c.as_of {
-        Some(s) => Some(super::parse_as_of(s)?),
-        None => None,
-    };
+    // The range of T: --as-of, slo.yaml's as_of, or now; only the --slo SLOs.
+    let (cfg, pinned) = super::scoped(c, &crate::config::load(&c.config)?)?;
     let needs = super::plan(c, &cfg, pinned)?;
     let loaded = crate::source::fetch(&cfg, &needs, &super::load_options(c))?;
     if format == FetchFormat::Json {

@@ -25,6 +25,22 @@ pub fn run(cli: Cli) -> Result<u8> {
             eval,
         } => check::run(&Common::with_eval(g, &eval), format, &fail_on),
         Command::Validate => validate::run(&Common::new(g)),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "slo", &mut out);
+            crate::report::output::stdout(&out)?;
+            Ok(crate::error::exit::OK)
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut out)
+                .map_err(|e| Error::output(format!("the man page: {e}")))?;
+            crate::report::output::stdout(&out)?;
+            Ok(crate::error::exit::OK)
+        }
         Command::Export { target, out, as_of } => {
             export::run(&Common::new(g), target, out.as_deref(), as_of.as_deref())
         }
@@ -85,13 +101,43 @@ pub fn evaluate(c: &Common) -> Result<Report> {
     evaluate_with(c, &crate::config::load(&c.config)?)
 }
 
+/// slo.yaml as this run reads it: only the SLOs `--slo` names (all without
+/// it), and `--as-of latest` in place of slo.yaml's `as_of`. The second
+/// value is the pinned T of `--as-of RFC3339` or `--as-of now`.
+fn scoped(c: &Common, cfg: &Config) -> Result<(Config, Option<(i64, u32)>)> {
+    let mut cfg = cfg.clone();
+    if !c.slos.is_empty() {
+        for name in &c.slos {
+            if !cfg.slos.iter().any(|s| s.name == *name) {
+                let names: Vec<&str> = cfg.slos.iter().map(|s| s.name.as_str()).collect();
+                return Err(
+                    Error::usage(format!("--slo `{name}`: slo.yaml has no such SLO"))
+                        .hint(format!("the SLOs are: {}", names.join(", "))),
+                );
+            }
+        }
+        cfg.slos.retain(|s| c.slos.contains(&s.name));
+    }
+    // A bad --as-of is a usage error, found before any data is read.
+    let pinned = match c.as_of.as_deref().map(str::trim) {
+        None => None,
+        Some("latest") => {
+            cfg.as_of = Some(crate::model::AsOfSetting::Latest);
+            None
+        }
+        Some("now") => {
+            let now = chrono::Utc::now();
+            Some((now.timestamp(), 0))
+        }
+        Some(s) => Some(parse_as_of(s)?),
+    };
+    Ok((cfg, pinned))
+}
+
 /// [`evaluate`] with slo.yaml already loaded.
 pub fn evaluate_with(c: &Common, cfg: &Config) -> Result<Report> {
-    // A bad --as-of is a usage error, found before any data is read.
-    let pinned = match &c.as_of {
-        Some(s) => Some(parse_as_of(s)?),
-        None => None,
-    };
+    let (cfg, pinned) = scoped(c, cfg)?;
+    let cfg = &cfg;
     let (series_range, series_step) = series(c)?;
     let loaded = source::load(cfg, &plan(c, cfg, pinned)?, &load_options(c))?;
     let data = loaded.data;
@@ -113,6 +159,9 @@ pub fn evaluate_with(c: &Common, cfg: &Config) -> Result<Report> {
 
 /// `(seconds, nanoseconds)` of an RFC 3339 time.
 fn parse_as_of(s: &str) -> Result<(i64, u32)> {
+    if matches!(s.trim(), "now" | "latest") {
+        return Ok((chrono::Utc::now().timestamp(), 0));
+    }
     let t = crate::config::parse_time(s).map_err(|e| Error::usage(format!("--as-of: {e}")))?;
     Ok((t.timestamp(), t.timestamp_subsec_nanos()))
 }
