@@ -167,6 +167,18 @@ pub enum BinOp {
     Div,
 }
 
+impl BinOp {
+    /// As written in slo.yaml, PromQL and CloudWatch metric math alike.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+        }
+    }
+}
+
 impl Expr {
     /// The metric names it reads, each once, in order of appearance.
     pub fn operands(&self) -> Vec<String> {

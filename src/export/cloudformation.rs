@@ -22,7 +22,7 @@
 //! equals the report's `[T - L, T)` at times T on a multiple of L.
 
 use crate::compute::window;
-use crate::model::{BinOp, Config, Expr, Metric, MetricKind, Sli, Slo};
+use crate::model::{Config, Expr, Metric, MetricKind, Sli, Slo};
 use num_rational::BigRational;
 use num_traits::One;
 use serde_json::{json, Map, Value};
@@ -272,12 +272,7 @@ fn render(e: &Expr) -> String {
         Expr::Metric(m) => format!("FILL({m}, 0)"),
         Expr::Neg(a) => format!("-({})", render(a)),
         Expr::Bin(a, op, b) => {
-            let sym = match op {
-                BinOp::Add => "+",
-                BinOp::Sub => "-",
-                BinOp::Mul => "*",
-                BinOp::Div => "/",
-            };
+            let sym = op.symbol();
             format!("({} {sym} {})", render(a), render(b))
         }
     }

@@ -26,9 +26,7 @@
 //! SLOs over CloudWatch metrics are left out with a warning naming them.
 
 use crate::compute::window;
-use crate::model::{
-    BinOp, Config, Expr, Metric, MetricKind, Missing, PromQuery, Sli, SliceValue, Slo,
-};
+use crate::model::{Config, Expr, Metric, MetricKind, Missing, PromQuery, Sli, SliceValue, Slo};
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{One, Signed, Zero};
@@ -274,12 +272,7 @@ fn render(
         }
         Expr::Neg(a) => format!("-({})", render(cfg, a, fill, leaf)?),
         Expr::Bin(a, op, b) => {
-            let sym = match op {
-                BinOp::Add => "+",
-                BinOp::Sub => "-",
-                BinOp::Mul => "*",
-                BinOp::Div => "/",
-            };
+            let sym = op.symbol();
             format!(
                 "({} {sym} {})",
                 render(cfg, a, fill, leaf)?,

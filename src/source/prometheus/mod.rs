@@ -271,10 +271,11 @@ impl Lazy {
             ))
             .hint("run `slo fetch` (or drop --offline) to fetch it"));
         }
-        if self.client.is_none() {
-            self.client = Some(Client::new(self.settings.clone())?);
-        }
-        Ok(self.client.as_mut().expect("just set"))
+        let client = match self.client.take() {
+            Some(c) => c,
+            None => Client::new(self.settings.clone())?,
+        };
+        Ok(self.client.insert(client))
     }
 }
 
