@@ -148,11 +148,7 @@ impl Chart for BudgetChart<'_> {
                 if marked.len() == s.worst_hours.len() {
                     "worst hours".to_string()
                 } else {
-                    format!(
-                        "worst hours ({} of {} here)",
-                        marked.len(),
-                        s.worst_hours.len()
-                    )
+                    format!("worst hours ({} of {})", marked.len(), s.worst_hours.len())
                 },
             ));
         }
