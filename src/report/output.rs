@@ -192,10 +192,18 @@ pub fn write_report_dir(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
     let now: BTreeSet<String> = files.iter().map(|(n, _)| n.clone()).collect();
     let both: BTreeSet<String> = before.union(&now).cloned().collect();
     write_manifest(dir, &both)?;
-    for (name, bytes) in files {
-        debug_assert!(!name.contains('/') && !name.contains(".."));
-        write_atomic(&dir.join(name), bytes)?;
-    }
+    // Each file is its own temporary file and rename, so they are written on
+    // every core (a fleet's report is thousands of charts); the first error
+    // in report order is the one shown.
+    use rayon::prelude::*;
+    let written: Vec<Result<()>> = files
+        .par_iter()
+        .map(|(name, bytes)| {
+            debug_assert!(!name.contains('/') && !name.contains(".."));
+            write_atomic(&dir.join(name), bytes)
+        })
+        .collect();
+    written.into_iter().collect::<Result<()>>()?;
     for stale in before.difference(&now) {
         let p = dir.join(stale);
         if std::fs::symlink_metadata(&p).is_ok_and(|m| m.is_file()) {

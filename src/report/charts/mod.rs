@@ -381,14 +381,52 @@ pub(crate) fn render_rgb(chart: &impl Chart) -> Result<Raster, ChartError> {
     })
 }
 
+/// The chart as PNG: every row with the `Up` filter (charts are flat areas
+/// and vertical edges, where `Up` compresses within 3 % of the adaptive
+/// choice, which tries all five filters on every row) and deflate at level
+/// [`DEFLATE_LEVEL`]. The png crate writes the header, the chunk and the CRCs.
 fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, ChartError> {
-    use image::ImageEncoder;
-    let mut out = Vec::new();
-    image::codecs::png::PngEncoder::new(&mut out)
-        .write_image(rgb, w, h, image::ColorType::Rgb8)
-        .map_err(|e| ChartError(format!("PNG encoding: {e}")))?;
+    use std::io::Write;
+    let err = |e: &dyn std::fmt::Display| ChartError(format!("PNG encoding: {e}"));
+    let row = w as usize * 3;
+    if rgb.len() != row * h as usize || row == 0 {
+        return Err(err(&"the pixels do not fill the image"));
+    }
+    let mut z = flate2::write::ZlibEncoder::new(
+        Vec::with_capacity(rgb.len() / 8),
+        flate2::Compression::new(DEFLATE_LEVEL),
+    );
+    let mut line = vec![0u8; row + 1];
+    line[0] = 2; // Up
+    let mut prev: &[u8] = &[];
+    for cur in rgb.chunks_exact(row) {
+        if prev.is_empty() {
+            line[1..].copy_from_slice(cur);
+        } else {
+            for ((o, c), p) in line[1..].iter_mut().zip(cur).zip(prev) {
+                *o = c.wrapping_sub(*p);
+            }
+        }
+        z.write_all(&line).map_err(|e| err(&e))?;
+        prev = cur;
+    }
+    let idat = z.finish().map_err(|e| err(&e))?;
+    let mut out = Vec::with_capacity(idat.len() + 64);
+    let mut enc = png::Encoder::new(&mut out, w, h);
+    enc.set_color(png::ColorType::Rgb);
+    enc.set_depth(png::BitDepth::Eight);
+    let mut writer = enc.write_header().map_err(|e| err(&e))?;
+    writer
+        .write_chunk(png::chunk::IDAT, &idat)
+        .map_err(|e| err(&e))?;
+    writer.finish().map_err(|e| err(&e))?;
     Ok(out)
 }
+
+/// zlib's level for the charts. On a fleet's `--out` (2,000 SLOs, 8,003
+/// files) level 6, the default, took 25.0 s of CPU for 431 MB, level 3 18.3 s
+/// for 441 MB, level 1 14.8 s for 581 MB.
+const DEFLATE_LEVEL: u32 = 3;
 
 #[cfg(test)]
 mod tests;

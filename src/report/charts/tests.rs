@@ -694,3 +694,27 @@ fn a_large_fleet_overview_shows_the_worst_and_stays_viewable() {
     let names: Vec<&str> = o.shown().iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, vec!["availability", "quiet"]);
 }
+
+#[test]
+fn png_holds_exactly_the_drawn_pixels() {
+    let r = report(vec![steady()]);
+    let c = sli::SliChart(chart(&r, 0));
+    let raw = render_rgb(&c).unwrap();
+    let png = render(&c, ChartFormat::Png).unwrap();
+    let img = image::load_from_memory_with_format(&png, image::ImageFormat::Png)
+        .unwrap()
+        .to_rgb8();
+    assert_eq!(img.dimensions(), raw.size);
+    assert!(img.as_raw() == &raw.rgb, "the PNG decodes to other pixels");
+}
+
+#[test]
+fn cached_glyphs_draw_what_fresh_ones_do() {
+    let r = report(vec![steady()]);
+    let c = sli::SliChart(chart(&r, 0));
+    super::text::clear_cache();
+    let cold = render_rgb(&c).unwrap().rgb;
+    assert!(super::text::cached() > 0, "the labels filled the cache");
+    let warm = render_rgb(&c).unwrap().rgb;
+    assert!(cold == warm, "a chart drawn from cached glyphs differs");
+}

@@ -15,6 +15,9 @@ use plotters_backend::{
     BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingBackend, DrawingErrorKind,
     FontStyle,
 };
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::OnceLock;
 
 /// The embedded fonts, parsed once: `(regular, bold)`.
@@ -48,6 +51,78 @@ fn layout(font: &FontRef<'static>, size: f64, text: &str) -> (Vec<Glyph>, (f32, 
         prev = Some(id);
     }
     (glyphs, (x, f.ascent() - f.descent()))
+}
+
+/// A glyph's coverage at a sub-pixel offset: its top-left pixel and the
+/// pixels it covers `(dx, dy, coverage in (0, 1])`.
+struct Coverage {
+    min: (i32, i32),
+    pixels: Vec<(u16, u16, f32)>,
+}
+
+/// Which glyph, at which size and sub-pixel offset (exact bits): every chart
+/// repeats the same labels, so each is rasterized once per thread.
+type CoverageKey = (usize, u16, u32, u32, u32);
+
+/// Entries before the cache starts over (a few MB at most).
+const COVERAGE_CACHE: usize = 16_384;
+
+thread_local! {
+    static COVERAGES: RefCell<HashMap<CoverageKey, Rc<Coverage>>> = RefCell::new(HashMap::new());
+}
+
+/// The coverage of glyph `g` of `font` placed at `frac` (each in `[0, 1)`),
+/// from the cache or rasterized; `None` for a glyph without outline (a space).
+fn coverage(
+    font: &'static FontRef<'static>,
+    g: &Glyph,
+    frac: ab_glyph::Point,
+) -> Option<Rc<Coverage>> {
+    let key = (
+        font as *const FontRef<'static> as usize,
+        g.id.0,
+        g.scale.y.to_bits(),
+        frac.x.to_bits(),
+        frac.y.to_bits(),
+    );
+    if let Some(c) = COVERAGES.with(|m| m.borrow().get(&key).cloned()) {
+        return Some(c);
+    }
+    let placed = Glyph {
+        id: g.id,
+        scale: g.scale,
+        position: frac,
+    };
+    let outline = font.outline_glyph(placed)?;
+    let b = outline.px_bounds();
+    let mut pixels = Vec::new();
+    outline.draw(|gx, gy, c| {
+        if c > 0.0 {
+            pixels.push((gx as u16, gy as u16, c.min(1.0)));
+        }
+    });
+    let cov = Rc::new(Coverage {
+        min: (b.min.x as i32, b.min.y as i32),
+        pixels,
+    });
+    COVERAGES.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() >= COVERAGE_CACHE {
+            m.clear();
+        }
+        m.insert(key, cov.clone());
+    });
+    Some(cov)
+}
+
+#[cfg(test)]
+pub(crate) fn clear_cache() {
+    COVERAGES.with(|m| m.borrow_mut().clear());
+}
+
+#[cfg(test)]
+pub(crate) fn cached() -> usize {
+    COVERAGES.with(|m| m.borrow().len())
 }
 
 fn pick(style: FontStyle) -> Option<&'static FontRef<'static>> {
@@ -180,32 +255,25 @@ impl<DB: DrawingBackend> DrawingBackend for Glyphs<DB> {
         let (dx, dy) = (dx.round(), dy.round());
         let trans = style.transform();
         let (width, height) = self.0.get_size();
-        let mut failed = None;
-        for mut g in glyphs {
-            g.position = point(g.position.x + dx, g.position.y + dy);
-            let Some(outline) = font.outline_glyph(g) else {
+        for g in glyphs {
+            let (ix, iy) = ((g.position.x + dx).floor(), (g.position.y + dy).floor());
+            let frac = point(g.position.x + dx - ix, g.position.y + dy - iy);
+            let Some(cov) = coverage(font, &g, frac) else {
                 continue;
             };
-            let b = outline.px_bounds();
-            outline.draw(|gx, gy, coverage| {
-                if coverage <= 0.0 || failed.is_some() {
-                    return;
-                }
-                let (tx, ty) =
-                    trans.transform(b.min.x as i32 + gx as i32, b.min.y as i32 + gy as i32);
+            for &(gx, gy, c) in &cov.pixels {
+                let (tx, ty) = trans.transform(
+                    ix as i32 + cov.min.0 + i32::from(gx),
+                    iy as i32 + cov.min.1 + i32::from(gy),
+                );
                 let (x, y) = (pos.0 + tx, pos.1 + ty);
                 if x >= 0 && y >= 0 && (x as u32) < width && (y as u32) < height {
                     let c = BackendColor {
-                        alpha: color.alpha * f64::from(coverage.min(1.0)),
+                        alpha: color.alpha * f64::from(c),
                         rgb: color.rgb,
                     };
-                    if let Err(e) = self.0.draw_pixel((x, y), c) {
-                        failed = Some(e);
-                    }
+                    self.0.draw_pixel((x, y), c)?;
                 }
-            });
-            if let Some(e) = failed.take() {
-                return Err(e);
             }
         }
         Ok(())
