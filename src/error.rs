@@ -40,6 +40,9 @@ pub enum Error {
         message: String,
         hint: Option<String>,
     },
+    /// Several errors of slo.yaml, in file order (`slo validate` reports
+    /// them all at once); never empty, never nested.
+    Configs(Vec<Error>),
     /// Every other error: its kind, what happened, and what to do about it.
     Other {
         kind: Kind,
@@ -68,6 +71,19 @@ impl std::fmt::Display for Error {
                 f.write_str(message)?;
                 hint
             }
+            Error::Configs(all) => {
+                // main prefixes the first with "error: "; the others get it here.
+                for (i, e) in all.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("\nerror: ")?;
+                    }
+                    write!(f, "{e}")?;
+                }
+                if all.len() > 1 {
+                    write!(f, "\n{} errors", all.len())?;
+                }
+                &None
+            }
         };
         if let Some(h) = hint {
             write!(f, "\n  hint: {h}")?;
@@ -81,7 +97,7 @@ impl std::error::Error for Error {}
 impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Config { .. } => exit::CONFIG,
+            Error::Config { .. } | Error::Configs(_) => exit::CONFIG,
             Error::Other { kind, .. } => match kind {
                 Kind::Usage | Kind::Output => exit::CONFIG,
                 Kind::Data | Kind::Cache => exit::DATA,
@@ -117,6 +133,11 @@ impl Error {
     pub fn hint(mut self, text: impl Into<String>) -> Error {
         match &mut self {
             Error::Config { hint, .. } | Error::Other { hint, .. } => *hint = Some(text.into()),
+            Error::Configs(all) => {
+                if let Some(last) = all.pop() {
+                    all.push(last.hint(text));
+                }
+            }
         }
         self
     }
@@ -137,7 +158,7 @@ impl Error {
     /// The kind, `None` for a config error.
     pub fn kind(&self) -> Option<Kind> {
         match self {
-            Error::Config { .. } => None,
+            Error::Config { .. } | Error::Configs(_) => None,
             Error::Other { kind, .. } => Some(*kind),
         }
     }
@@ -146,7 +167,29 @@ impl Error {
     pub fn message(&self) -> &str {
         match self {
             Error::Config { message, .. } | Error::Other { message, .. } => message,
+            Error::Configs(all) => all.first().map_or("", |e| e.message()),
         }
+    }
+}
+
+/// One error for `errors` (config errors, in file order): the error itself
+/// when there is one, [`Error::Configs`] when there are more.
+pub fn configs(mut errors: Vec<Error>) -> Option<Error> {
+    let mut flat = Vec::new();
+    for e in errors.drain(..) {
+        match e {
+            Error::Configs(inner) => flat.extend(inner),
+            e => flat.push(e),
+        }
+    }
+    flat.sort_by_key(|e| match e {
+        Error::Config { line, .. } => line.unwrap_or(usize::MAX),
+        _ => usize::MAX,
+    });
+    match flat.len() {
+        0 => None,
+        1 => flat.pop(),
+        _ => Some(Error::Configs(flat)),
     }
 }
 

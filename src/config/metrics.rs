@@ -1,147 +1,40 @@
 //! `metrics:`: CloudWatch queries and expressions, their periods, cycles.
 
 use super::{expr, raw, Validator};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::*;
 use indexmap::IndexMap;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 impl Validator<'_> {
+    /// The valid metrics, and the names of those that are not (their errors
+    /// go to `errs`, one per metric).
     pub(super) fn metrics(
         &self,
         raw: &IndexMap<String, raw::RawMetric>,
         prometheus: bool,
-    ) -> Result<Vec<Metric>> {
+        errs: &mut Vec<Error>,
+    ) -> (Vec<Metric>, HashSet<String>) {
         // (the caller passes the map of a `UniqueMap`: no key repeats)
         if raw.is_empty() {
-            return Err(self.err("metrics", "defines no metric", None));
+            errs.push(self.err("metrics", "defines no metric", None));
         }
         let mut out: Vec<Metric> = Vec::new();
         let mut exprs: HashMap<String, Expr> = HashMap::new();
+        let mut failed = HashSet::new();
         for (name, m) in raw {
-            let key = format!("metrics.{name}");
-            if !is_query_id(name) {
-                return Err(self.err(
-                    &key,
-                    format!("`{name}` is not a valid metric name"),
-                    Some("names are CloudWatch query ids: a lowercase letter, then letters, digits or _".into()),
-                ));
-            }
-            if let Some(text) = &m.expression {
-                let query_keys = [
-                    ("namespace", m.namespace.is_some()),
-                    ("name", m.name.is_some()),
-                    ("dimensions", m.dimensions.is_some()),
-                    ("stat", m.stat.is_some()),
-                    ("period", m.period.is_some()),
-                    ("allow_empty", m.allow_empty.is_some()),
-                    ("counter", m.counter.is_some()),
-                    ("query", m.query.is_some()),
-                ];
-                if let Some((k, _)) = query_keys.iter().find(|(_, set)| *set) {
-                    return Err(self.err(
-                        &format!("{key}.{k}"),
-                        "an expression metric takes no query keys",
-                        Some("its period is the largest period of its operands".into()),
-                    ));
-                }
-                let expr = expr::parse(text).map_err(|e| {
-                    self.err(
-                        &format!("{key}.expression"),
-                        format!("`{}`: {e}", crate::text::clip(text, 80)),
-                        None,
-                    )
-                })?;
-                for op in expr.operands() {
-                    if !raw.contains_key(&op) {
-                        return Err(self.unknown_metric(&format!("{key}.expression"), &op));
+            match self.metric(name, m, raw, prometheus) {
+                Ok((metric, expr)) => {
+                    if let Some(e) = expr {
+                        exprs.insert(name.clone(), e);
                     }
+                    out.push(metric);
                 }
-                if expr.operands().is_empty() {
-                    return Err(self.err(
-                        &format!("{key}.expression"),
-                        format!("`{text}` reads no metric"),
-                        None,
-                    ));
-                }
-                exprs.insert(name.clone(), expr.clone());
-                out.push(Metric {
-                    name: name.clone(),
-                    period: 0,
-                    kind: MetricKind::Expression {
-                        text: text.clone(),
-                        expr,
-                    },
-                    allow_empty: false,
-                });
-                continue;
-            }
-            if prometheus {
-                out.push(self.prometheus_metric(&key, name, m)?);
-                continue;
-            }
-            for (k, set) in [
-                ("counter", m.counter.is_some()),
-                ("query", m.query.is_some()),
-            ] {
-                if set {
-                    return Err(self.err(
-                        &format!("{key}.{k}"),
-                        format!("`{k}:` belongs to the Prometheus source"),
-                        Some("this source reads CloudWatch-shaped metrics (namespace, name, stat, period); `source: { type: prometheus }` reads counter: and query: metrics".into()),
-                    ));
+                Err(e) => {
+                    errs.push(e);
+                    failed.insert(name.clone());
                 }
             }
-            let required = |k: &str, v: &Option<String>| -> Result<String> {
-                match v {
-                    Some(s) if !s.trim().is_empty() => Ok(s.clone()),
-                    _ => Err(self.err(
-                        &format!("{key}.{k}"),
-                        format!("missing `{k}`"),
-                        Some("a metric is a CloudWatch query (namespace, name, stat, period) or an `expression`".into()),
-                    )),
-                }
-            };
-            let namespace = required("namespace", &m.namespace)?;
-            let metric_name = required("name", &m.name)?;
-            let stat = required("stat", &m.stat)?;
-            if !is_stat(&stat) {
-                return Err(self.err(
-                    &format!("{key}.stat"),
-                    format!("`{stat}` is not a CloudWatch statistic"),
-                    Some(
-                        "e.g. Sum, SampleCount, Average, Minimum, Maximum, p95, TC(:2), PR(:2)"
-                            .into(),
-                    ),
-                ));
-            }
-            let period = m.period.unwrap_or(60);
-            if period <= 0 || !(matches!(period, 1 | 5 | 10 | 30) || period % 60 == 0) {
-                return Err(self.err(
-                    &format!("{key}.period"),
-                    format!("{period} is not a CloudWatch period"),
-                    Some("use 1, 5, 10, 30 or a multiple of 60 seconds".into()),
-                ));
-            }
-            let dimensions: BTreeMap<String, String> = m
-                .dimensions
-                .clone()
-                .map(|d| d.0)
-                .unwrap_or_default()
-                .into_iter()
-                .collect();
-            out.push(Metric {
-                name: name.clone(),
-                period,
-                kind: MetricKind::Query(Query {
-                    namespace,
-                    name: metric_name,
-                    dimensions,
-                    stat,
-                    period,
-                }),
-                allow_empty: m.allow_empty.unwrap_or(false),
-            });
         }
         // Periods of expressions, with cycle detection (depth-first, three colours).
         let mut period: HashMap<String, i64> = out
@@ -174,19 +67,167 @@ impl Validator<'_> {
             period.insert(name.to_string(), p);
             Ok(p)
         }
+        // A cycle is reported once, at the first of its metrics; the others
+        // (and whatever reads them) fail with it.
+        let mut in_cycle: HashSet<String> = HashSet::new();
         for m in &mut out {
             if matches!(m.kind, MetricKind::Expression { .. }) {
-                m.period =
-                    visit(&m.name, &exprs, &mut period, &mut Vec::new()).map_err(|cycle| {
-                        self.err(
-                            &format!("metrics.{}.expression", m.name),
-                            format!("the expressions form a cycle: {}", cycle.join(" → ")),
-                            Some("an expression cannot depend on itself".into()),
-                        )
-                    })?;
+                match visit(&m.name, &exprs, &mut period, &mut Vec::new()) {
+                    Ok(p) => m.period = p,
+                    Err(cycle) => {
+                        if !cycle.iter().any(|c| in_cycle.contains(c)) {
+                            errs.push(self.err(
+                                &format!("metrics.{}.expression", m.name),
+                                format!("the expressions form a cycle: {}", cycle.join(" → ")),
+                                Some("an expression cannot depend on itself".into()),
+                            ));
+                        }
+                        in_cycle.extend(cycle);
+                        failed.insert(m.name.clone());
+                    }
+                }
             }
         }
-        Ok(out)
+        out.retain(|m| !failed.contains(&m.name));
+        (out, failed)
+    }
+
+    /// One metric of `metrics:` (`all` is the whole map, for operands).
+    fn metric(
+        &self,
+        name: &String,
+        m: &raw::RawMetric,
+        raw: &IndexMap<String, raw::RawMetric>,
+        prometheus: bool,
+    ) -> Result<(Metric, Option<Expr>)> {
+        let key = format!("metrics.{name}");
+        if !is_query_id(name) {
+            return Err(self.err(
+                &key,
+                format!("`{name}` is not a valid metric name"),
+                Some(
+                    "names are CloudWatch query ids: a lowercase letter, then letters, digits or _"
+                        .into(),
+                ),
+            ));
+        }
+        if let Some(text) = &m.expression {
+            let query_keys = [
+                ("namespace", m.namespace.is_some()),
+                ("name", m.name.is_some()),
+                ("dimensions", m.dimensions.is_some()),
+                ("stat", m.stat.is_some()),
+                ("period", m.period.is_some()),
+                ("allow_empty", m.allow_empty.is_some()),
+                ("counter", m.counter.is_some()),
+                ("query", m.query.is_some()),
+            ];
+            if let Some((k, _)) = query_keys.iter().find(|(_, set)| *set) {
+                return Err(self.err(
+                    &format!("{key}.{k}"),
+                    "an expression metric takes no query keys",
+                    Some("its period is the largest period of its operands".into()),
+                ));
+            }
+            let expr = expr::parse(text).map_err(|e| {
+                self.err(
+                    &format!("{key}.expression"),
+                    format!("`{}`: {e}", crate::text::clip(text, 80)),
+                    None,
+                )
+            })?;
+            for op in expr.operands() {
+                if !raw.contains_key(&op) {
+                    return Err(self.unknown_metric(&format!("{key}.expression"), &op));
+                }
+            }
+            if expr.operands().is_empty() {
+                return Err(self.err(
+                    &format!("{key}.expression"),
+                    format!("`{text}` reads no metric"),
+                    None,
+                ));
+            }
+            return Ok((
+                Metric {
+                    name: name.clone(),
+                    period: 0,
+                    kind: MetricKind::Expression {
+                        text: text.clone(),
+                        expr: expr.clone(),
+                    },
+                    allow_empty: false,
+                },
+                Some(expr),
+            ));
+        }
+        if prometheus {
+            return Ok((self.prometheus_metric(&key, name, m)?, None));
+        }
+        for (k, set) in [
+            ("counter", m.counter.is_some()),
+            ("query", m.query.is_some()),
+        ] {
+            if set {
+                return Err(self.err(
+                        &format!("{key}.{k}"),
+                        format!("`{k}:` belongs to the Prometheus source"),
+                        Some("this source reads CloudWatch-shaped metrics (namespace, name, stat, period); `source: { type: prometheus }` reads counter: and query: metrics".into()),
+                    ));
+            }
+        }
+        let required = |k: &str, v: &Option<String>| -> Result<String> {
+            match v {
+                    Some(s) if !s.trim().is_empty() => Ok(s.clone()),
+                    _ => Err(self.err(
+                        &format!("{key}.{k}"),
+                        format!("missing `{k}`"),
+                        Some("a metric is a CloudWatch query (namespace, name, stat, period) or an `expression`".into()),
+                    )),
+                }
+        };
+        let namespace = required("namespace", &m.namespace)?;
+        let metric_name = required("name", &m.name)?;
+        let stat = required("stat", &m.stat)?;
+        if !is_stat(&stat) {
+            return Err(self.err(
+                &format!("{key}.stat"),
+                format!("`{stat}` is not a CloudWatch statistic"),
+                Some(
+                    "e.g. Sum, SampleCount, Average, Minimum, Maximum, p95, TC(:2), PR(:2)".into(),
+                ),
+            ));
+        }
+        let period = m.period.unwrap_or(60);
+        if period <= 0 || !(matches!(period, 1 | 5 | 10 | 30) || period % 60 == 0) {
+            return Err(self.err(
+                &format!("{key}.period"),
+                format!("{period} is not a CloudWatch period"),
+                Some("use 1, 5, 10, 30 or a multiple of 60 seconds".into()),
+            ));
+        }
+        let dimensions: BTreeMap<String, String> = m
+            .dimensions
+            .clone()
+            .map(|d| d.0)
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        Ok((
+            Metric {
+                name: name.clone(),
+                period,
+                kind: MetricKind::Query(Query {
+                    namespace,
+                    name: metric_name,
+                    dimensions,
+                    stat,
+                    period,
+                }),
+                allow_empty: m.allow_empty.unwrap_or(false),
+            },
+            None,
+        ))
     }
 }
 

@@ -165,6 +165,23 @@ pub struct RawSli {
     pub timeslice: Option<RawTimeslice>,
 }
 
+impl RawSli {
+    /// The names of the metrics this SLI reads.
+    pub fn metrics(&self) -> impl Iterator<Item = &str> {
+        let t = self.timeslice.as_ref();
+        [
+            self.good.as_deref(),
+            self.bad.as_deref(),
+            self.total.as_deref(),
+            t.and_then(|t| t.metric.as_deref()),
+            t.and_then(|t| t.ratio.as_ref()).map(|r| r.bad.as_str()),
+            t.and_then(|t| t.ratio.as_ref()).map(|r| r.total.as_str()),
+        ]
+        .into_iter()
+        .flatten()
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawTimeslice {
