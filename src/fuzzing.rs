@@ -12,7 +12,7 @@ const NOW: i64 = 1_796_083_200; // 2026-12-01
 fn wanted() -> Wanted<'static> {
     Wanted::new(
         ["requests", "errors_5xx", "latency_p95"],
-        &["requests", "errors_5xx"],
+        &[("requests", 60), ("errors_5xx", 60)],
         NOW,
     )
 }
@@ -48,8 +48,8 @@ pub fn expression(data: &[u8]) {
 
 fn file(name: &str, data: &[u8]) {
     if let Ok(chunks) = read_bytes(Path::new(name), data, &wanted()) {
-        for (ts, vs) in chunks.series.into_values() {
-            let _ = crate::series::TimeSeries::from_columns(ts, vs);
+        for points in chunks.series.into_values() {
+            let _ = points.finish();
         }
     }
 }

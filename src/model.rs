@@ -27,9 +27,29 @@ pub struct Config {
     pub as_of: Option<AsOfSetting>,
     /// `notify:`: alert severity → the SNS topic ARNs exported alarms notify.
     pub notify: BTreeMap<String, Vec<String>>,
+    /// The position of each metric in `metrics`, by name (built when first
+    /// asked: a fleet's slo.yaml names thousands).
+    pub metric_index: std::sync::OnceLock<std::collections::HashMap<String, usize>>,
 }
 
 impl Config {
+    /// The metric named `name`.
+    pub fn metric(&self, name: &str) -> Option<&Metric> {
+        self.metrics.get(self.metric_position(name)?)
+    }
+
+    /// Where the metric named `name` is in `metrics`.
+    fn metric_position(&self, name: &str) -> Option<usize> {
+        let index = self.metric_index.get_or_init(|| {
+            self.metrics
+                .iter()
+                .enumerate()
+                .map(|(i, m)| (m.name.clone(), i))
+                .collect()
+        });
+        index.get(name).copied()
+    }
+
     /// The query metrics (not expressions) that `inputs` read, directly or
     /// through expressions, in slo.yaml order. The one walk of the
     /// expression graph outside validation.
@@ -37,23 +57,23 @@ impl Config {
         &'a self,
         inputs: impl IntoIterator<Item = &'b str>,
     ) -> Vec<&'a Metric> {
-        let mut want: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        let mut want: Vec<usize> = Vec::new();
+        let mut seen: std::collections::HashSet<usize> = std::collections::HashSet::new();
         let mut stack: Vec<String> = inputs.into_iter().map(String::from).collect();
         while let Some(name) = stack.pop() {
-            let Some(m) = self.metrics.iter().find(|m| m.name == name) else {
+            let Some(i) = self.metric_position(&name) else {
                 continue;
             };
-            if !want.insert(m.name.as_str()) {
+            if !seen.insert(i) {
                 continue;
             }
-            if let MetricKind::Expression { expr, .. } = &m.kind {
-                stack.extend(expr.operands());
+            match &self.metrics[i].kind {
+                MetricKind::Expression { expr, .. } => stack.extend(expr.operands()),
+                _ => want.push(i),
             }
         }
-        self.metrics
-            .iter()
-            .filter(|m| m.kind.is_query() && want.contains(m.name.as_str()))
-            .collect()
+        want.sort_unstable();
+        want.into_iter().map(|i| &self.metrics[i]).collect()
     }
 
     /// The query metrics that the SLOs read, in slo.yaml order.

@@ -425,12 +425,11 @@ fn cloudwatch_alarms_fire_exactly_when_the_report_says() {
         .data;
     let sum = |metric: &str, a: i64, b: i64| -> Option<f64> {
         let s = data.get(metric)?;
-        let pts: Vec<f64> =
-            s.ts.iter()
-                .zip(&s.vs)
-                .filter(|(t, _)| (a..b).contains(*t))
-                .map(|(_, v)| *v)
-                .collect();
+        let pts: Vec<f64> = s
+            .iter()
+            .filter(|(t, _)| (a..b).contains(t))
+            .map(|(_, v)| v)
+            .collect();
         (!pts.is_empty()).then(|| pts.iter().sum())
     };
     let alarm_state = |id: &str, t: i64| -> bool {

@@ -78,7 +78,7 @@ fn batches_of_row_groups_read_like_one_whole_file() {
             let s = &data[m];
             assert_eq!(s.len(), n as usize, "{m}");
             assert!(
-                s.ts.windows(2).all(|w| w[0] + 60 == w[1]),
+                s.times().windows(2).all(|w| w[0] + 60 == w[1]),
                 "{m} in time order"
             );
         }
@@ -88,7 +88,7 @@ fn batches_of_row_groups_read_like_one_whole_file() {
         results.windows(2).all(|w| w[0] == w[1]),
         "every layout reads the same series"
     );
-    let a: f64 = results[0]["a"].vs.iter().sum();
+    let a: f64 = results[0]["a"].values().iter().sum();
     let want: f64 = (0..n).map(|k| ((k * 7) % 1000) as f64).sum();
     assert_eq!(a, want);
 }

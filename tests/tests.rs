@@ -10,6 +10,7 @@ mod fuzz_corpus;
 #[path = "support/generate.rs"]
 mod generate;
 mod math;
+mod parquet;
 #[path = "support/prometheus.rs"]
 mod prom_server;
 mod prometheus;

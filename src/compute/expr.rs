@@ -30,10 +30,7 @@ impl AsRef<TimeSeries> for SeriesRef<'_> {
     }
 }
 
-static EMPTY: TimeSeries = TimeSeries {
-    ts: Vec::new(),
-    vs: Vec::new(),
-};
+static EMPTY: TimeSeries = TimeSeries::empty();
 
 /// Resolves metric names to series, evaluating expressions once each.
 pub struct Resolver<'a> {
@@ -56,7 +53,7 @@ impl<'a> Resolver<'a> {
         if let Some(s) = self.memo.get(name) {
             return s.clone();
         }
-        let metric = self.cfg.metrics.iter().find(|m| m.name == name);
+        let metric = self.cfg.metric(name);
         let s = match metric.map(|m| &m.kind) {
             Some(MetricKind::Expression { expr, .. }) => {
                 let ops: Vec<(String, SeriesRef<'a>)> = expr
@@ -78,16 +75,23 @@ impl<'a> Resolver<'a> {
 
 /// Evaluates `expr` on the union of its operands' timestamps.
 pub fn evaluate<S: AsRef<TimeSeries>>(expr: &Expr, operands: &[(String, S)]) -> TimeSeries {
-    let ts = operands
+    if let Some(s) = evaluate_on_grid(expr, operands) {
+        return s;
+    }
+    let lists: Vec<(Vec<i64>, Vec<f64>)> = operands
         .iter()
-        .fold(Vec::new(), |acc, (_, s)| union(&acc, &s.as_ref().ts));
+        .map(|(_, s)| (s.as_ref().times(), s.as_ref().values()))
+        .collect();
+    let ts = lists
+        .iter()
+        .fold(Vec::new(), |acc, (ts, _)| union(&acc, ts));
     let aligned: HashMap<&str, Vec<f64>> = operands
         .iter()
-        .map(|(name, s)| {
-            let s = s.as_ref();
+        .zip(&lists)
+        .map(|((name, _), (sts, svs))| {
             let mut col = vec![0.0; ts.len()];
             let mut j = 0;
-            for (t, v) in s.ts.iter().zip(&s.vs) {
+            for (t, v) in sts.iter().zip(svs) {
                 while ts[j] < *t {
                     j += 1;
                 }
@@ -104,7 +108,59 @@ pub fn evaluate<S: AsRef<TimeSeries>>(expr: &Expr, operands: &[(String, S)]) -> 
             ovs.push(v);
         }
     }
-    TimeSeries { ts: ots, vs: ovs }
+    TimeSeries::from_columns(ots, ovs).unwrap_or_default()
+}
+
+/// [`evaluate`] when every operand is a grid of one step on one grid: the
+/// union of their slots is a grid too, and the result is one (a slot no
+/// operand holds, or a non-finite result, is a gap).
+fn evaluate_on_grid<S: AsRef<TimeSeries>>(
+    expr: &Expr,
+    operands: &[(String, S)],
+) -> Option<TimeSeries> {
+    let grids: Vec<crate::series::Grid> = operands
+        .iter()
+        .map(|(_, s)| s.as_ref().grid())
+        .collect::<Option<_>>()?;
+    let first = grids.first()?;
+    let step = first.step;
+    if grids
+        .iter()
+        .any(|g| g.step != step || (g.start - first.start).rem_euclid(step) != 0)
+    {
+        return None;
+    }
+    let start = grids.iter().map(|g| g.start).min()?;
+    let end = grids
+        .iter()
+        .map(|g| g.start + g.vs.len() as i64 * step)
+        .max()?;
+    let n = ((end - start) / step) as usize;
+    let mut present = vec![false; n];
+    let aligned: HashMap<&str, Vec<f64>> = operands
+        .iter()
+        .zip(&grids)
+        .map(|((name, _), g)| {
+            let mut col = vec![0.0; n];
+            let at = ((g.start - start) / step) as usize;
+            for (i, v) in g.vs.iter().enumerate() {
+                if !v.is_nan() {
+                    col[at + i] = *v;
+                    present[at + i] = true;
+                }
+            }
+            (name.as_str(), col)
+        })
+        .collect();
+    let vals = eval(expr, &aligned, n);
+    let mut b = crate::series::SeriesBuilder::new(step);
+    b.reserve(n);
+    for (i, (v, p)) in vals.into_iter().zip(present).enumerate() {
+        if p && v.is_finite() {
+            b.push(start + i as i64 * step, v);
+        }
+    }
+    b.finish().ok()
 }
 
 /// The sorted union of two sorted, duplicate-free lists, in one pass.
@@ -185,8 +241,8 @@ mod tests {
                 ("b".into(), s(&[(60, 5.0), (120, 1.0)])),
             ],
         );
-        assert_eq!(out.ts, vec![0, 60, 120]);
-        assert_eq!(out.vs, vec![10.0, 15.0, -1.0]);
+        assert_eq!(out.times(), vec![0, 60, 120]);
+        assert_eq!(out.values(), vec![10.0, 15.0, -1.0]);
     }
 
     #[test]
@@ -203,7 +259,32 @@ mod tests {
                 ("b".into(), s(&[(60, 4.0)])),
             ],
         );
-        assert_eq!(out.ts, vec![60]);
-        assert_eq!(out.vs, vec![0.5]);
+        assert_eq!(out.times(), vec![60]);
+        assert_eq!(out.values(), vec![0.5]);
+    }
+
+    #[test]
+    fn grids_give_what_lists_give() {
+        // a - b / c over operands with gaps, a zero divisor and other starts.
+        let e = crate::config::expr::parse("a - b / c").unwrap();
+        let a: Vec<(i64, f64)> = (0..50)
+            .filter(|k| k % 7 != 3)
+            .map(|k| (k * 60, k as f64))
+            .collect();
+        let b: Vec<(i64, f64)> = (10..70)
+            .filter(|k| k % 5 != 0)
+            .map(|k| (k * 60, 2.0 * k as f64))
+            .collect();
+        let c: Vec<(i64, f64)> = (5..40).map(|k| (k * 60, (k % 4) as f64)).collect();
+        let lists = [("a", &a), ("b", &b), ("c", &c)].map(|(n, p)| (n.to_string(), s(p)));
+        let grids = [("a", &a), ("b", &b), ("c", &c)]
+            .map(|(n, p)| (n.to_string(), Rc::new((*s(p)).clone().compact(60))));
+        assert!(grids.iter().all(|(_, g)| g.grid().is_some()));
+        let want = evaluate(&e, &lists);
+        let got = evaluate(&e, &grids);
+        assert!(got.grid().is_some(), "a grid in, a grid out");
+        assert_eq!(got, want);
+        // Where c is 0 or missing the quotient is not finite: no point.
+        assert_eq!(want.len(), 27);
     }
 }

@@ -35,87 +35,141 @@ pub struct RatioSums {
     pub clamped: u64,
 }
 
-/// A ratio SLI's periods, ready for window queries.
+/// Where an index's rows lie in time: the slots of a grid (gaps included:
+/// a gap adds nothing), or the points of a list.
+enum Axis {
+    Grid { start: i64, step: i64, n: usize },
+    List(Vec<i64>),
+}
+
+impl Axis {
+    /// The rows before `x` (`t < x`), searching from row `from` on.
+    #[inline]
+    fn pos_from(&self, from: usize, x: i64) -> usize {
+        match self {
+            Axis::Grid { start, step, n } => {
+                if x <= *start {
+                    0
+                } else {
+                    // ceil((x - start) / step), at most n
+                    (((x - start + step - 1) / step) as u64).min(*n as u64) as usize
+                }
+            }
+            Axis::List(ts) => from + ts[from..].partition_point(|t| *t < x),
+        }
+    }
+
+    #[inline]
+    fn pos(&self, x: i64) -> usize {
+        self.pos_from(0, x)
+    }
+}
+
+/// A ratio SLI's periods, ready for window queries: prefix sums of `good`
+/// and `total` per row, and the rows that are missing or clamped periods.
 pub struct RatioIndex {
-    ts: Vec<i64>,
-    good: Vec<i128>,
-    total: Vec<i128>,
-    missing: Vec<u32>,
-    clamped: Vec<u32>,
+    axis: Axis,
+    sums: Sums,
+    /// Rows (ascending) that are a missing period, or a clamped one: few or none.
+    missing: Vec<usize>,
+    clamped: Vec<usize>,
+}
+
+/// The prefix sums, in whole events where every value is a whole number
+/// below 2^53 (the counts of every fleet: 8 bytes a row and a sum), else in
+/// 64.64 fixed point. Both are exact.
+enum Sums {
+    Whole { good: Vec<u64>, total: Vec<u64> },
+    Fixed { good: Vec<i128>, total: Vec<i128> },
+}
+
+impl Sums {
+    /// `(good, total)` before row `i`, in fixed point.
+    #[inline]
+    fn at(&self, i: usize) -> (i128, i128) {
+        match self {
+            Sums::Whole { good, total } => ((good[i] as i128) << 64, (total[i] as i128) << 64),
+            Sums::Fixed { good, total } => (good[i], total[i]),
+        }
+    }
 }
 
 /// An index's buffers, without the index's `Drop`.
 #[derive(Default)]
 struct Buffers {
     ts: Vec<i64>,
-    good: Vec<i128>,
-    total: Vec<i128>,
-    missing: Vec<u32>,
-    clamped: Vec<u32>,
+    whole: (Vec<u64>, Vec<u64>),
+    fixed: (Vec<i128>, Vec<i128>),
 }
 
 thread_local! {
     /// The buffers of the last index this thread dropped. SLOs are evaluated
-    /// one after another on each thread, each building an index of about
-    /// 48 bytes a point and dropping it: reusing the buffers keeps the
-    /// allocator from handing the memory back to the kernel and faulting it
-    /// in (zeroed) again for the next index.
-    static SPARE: std::cell::RefCell<Option<Buffers>> = const { std::cell::RefCell::new(None) };
+    /// one after another on each thread, each building an index of 16 bytes
+    /// a row and dropping it: reusing the buffers keeps the allocator from
+    /// handing the memory back to the kernel and faulting it in (zeroed)
+    /// again for the next index.
+    static SPARE: std::cell::RefCell<Buffers> = std::cell::RefCell::new(Buffers::default());
+}
+
+/// Keeps the larger of two buffers (emptied).
+fn keep<T>(spare: &mut Vec<T>, mut v: Vec<T>) {
+    if v.capacity() > spare.capacity() {
+        v.clear();
+        *spare = v;
+    }
+}
+
+/// Gives buffers back to the thread's spare set.
+fn give_back(f: impl FnOnce(&mut Buffers)) {
+    // (try_with: a thread being torn down has no spare to keep.)
+    let _ = SPARE.try_with(|s| {
+        if let Ok(mut s) = s.try_borrow_mut() {
+            f(&mut s)
+        }
+    });
 }
 
 impl Drop for RatioIndex {
     fn drop(&mut self) {
-        let bufs = Buffers {
-            ts: std::mem::take(&mut self.ts),
-            good: std::mem::take(&mut self.good),
-            total: std::mem::take(&mut self.total),
-            missing: std::mem::take(&mut self.missing),
-            clamped: std::mem::take(&mut self.clamped),
+        let ts = match &mut self.axis {
+            Axis::List(ts) => std::mem::take(ts),
+            Axis::Grid { .. } => Vec::new(),
         };
-        if bufs.ts.capacity() == 0 {
-            return;
-        }
-        // (try_with: a thread being torn down has no spare to keep.)
-        let _ = SPARE.try_with(|s| {
-            if let Ok(mut s) = s.try_borrow_mut() {
-                // Keep the larger set; the other is freed when this returns.
-                if s.as_ref()
-                    .is_none_or(|o| o.ts.capacity() < bufs.ts.capacity())
-                {
-                    *s = Some(bufs);
+        let sums = std::mem::replace(
+            &mut self.sums,
+            Sums::Whole {
+                good: Vec::new(),
+                total: Vec::new(),
+            },
+        );
+        give_back(|s| {
+            keep(&mut s.ts, ts);
+            match sums {
+                Sums::Whole { good, total } => {
+                    keep(&mut s.whole.0, good);
+                    keep(&mut s.whole.1, total);
+                }
+                Sums::Fixed { good, total } => {
+                    keep(&mut s.fixed.0, good);
+                    keep(&mut s.fixed.1, total);
                 }
             }
         });
     }
 }
 
-impl RatioIndex {
-    /// Empty buffers with room for `n` points: the thread's spare ones when it has them.
-    fn with_room(n: usize) -> RatioIndex {
-        let b = SPARE
-            .try_with(|s| s.try_borrow_mut().ok().and_then(|mut s| s.take()))
-            .ok()
-            .flatten()
-            .unwrap_or_default();
-        let mut idx = RatioIndex {
-            ts: b.ts,
-            good: b.good,
-            total: b.total,
-            missing: b.missing,
-            clamped: b.clamped,
-        };
-        idx.ts.clear();
-        idx.good.clear();
-        idx.total.clear();
-        idx.missing.clear();
-        idx.clamped.clear();
-        idx.ts.reserve(n);
-        idx.good.reserve(n + 1);
-        idx.total.reserve(n + 1);
-        idx.missing.reserve(n + 1);
-        idx.clamped.reserve(n + 1);
-        idx
-    }
+/// A spare buffer of the thread (empty), or a new one, with room for `n`.
+fn spare<T>(pick: impl FnOnce(&mut Buffers) -> &mut Vec<T>, n: usize) -> Vec<T> {
+    let mut v = SPARE
+        .try_with(|s| {
+            s.try_borrow_mut()
+                .map(|mut s| std::mem::take(pick(&mut s)))
+                .unwrap_or_default()
+        })
+        .unwrap_or_default();
+    v.clear();
+    v.reserve(n);
+    v
 }
 
 /// Which series a ratio SLI reads: `good` or `bad`, and `total`.
@@ -150,6 +204,104 @@ fn bad_value(metric: &str, t: i64, v: f64) -> Error {
     ))
 }
 
+/// Finds another series' point at each time of a walk forward in time: by
+/// slot when both are grids of one step on one grid, else by moving along it.
+enum Lookup<'a> {
+    /// `vs[row + offset]`, a NaN being no point.
+    Offset {
+        vs: &'a [f64],
+        offset: i64,
+    },
+    Walk(std::iter::Peekable<crate::series::Points<'a>>),
+}
+
+impl<'a> Lookup<'a> {
+    /// A lookup in `s` for the rows of `axis`.
+    fn new(s: &'a TimeSeries, axis: &Axis) -> Lookup<'a> {
+        if let (Some(g), Axis::Grid { start, step, .. }) = (s.grid(), axis) {
+            if g.step == *step && (start - g.start) % step == 0 {
+                return Lookup::Offset {
+                    vs: g.vs,
+                    offset: (start - g.start) / step,
+                };
+            }
+        }
+        Lookup::Walk(s.iter().peekable())
+    }
+
+    /// The point at `t`, row `row` of the axis (rows come in order).
+    #[inline]
+    fn at(&mut self, row: usize, t: i64) -> Option<f64> {
+        match self {
+            Lookup::Offset { vs, offset } => {
+                let i = row as i64 + *offset;
+                if i < 0 {
+                    return None;
+                }
+                vs.get(i as usize).copied().filter(|v| !v.is_nan())
+            }
+            Lookup::Walk(it) => {
+                while it.peek().is_some_and(|p| p.0 < t) {
+                    it.next();
+                }
+                it.next_if(|p| p.0 == t).map(|p| p.1)
+            }
+        }
+    }
+}
+
+/// The units of prefix sums: whole events (`u64`), or 64.64 fixed point.
+trait Units: Copy + Default {
+    /// Whether an overflow is an error (fixed point), not a reason to widen.
+    const WIDEST: bool;
+    /// `v` in these units (`v` is in [0, 2^62)); `None` when these cannot
+    /// hold it exactly.
+    fn of(v: f64) -> Option<Self>;
+    /// `None` on overflow.
+    fn add(self, o: Self) -> Option<Self>;
+    fn sub(self, o: Self) -> Self;
+}
+
+impl Units for u64 {
+    const WIDEST: bool = false;
+    #[inline]
+    fn of(v: f64) -> Option<u64> {
+        let w = v as u64;
+        (w as f64 == v && v < 9_007_199_254_740_992.0).then_some(w)
+    }
+    #[inline]
+    fn add(self, o: u64) -> Option<u64> {
+        self.checked_add(o)
+    }
+    #[inline]
+    fn sub(self, o: u64) -> u64 {
+        self - o
+    }
+}
+
+impl Units for i128 {
+    const WIDEST: bool = true;
+    #[inline]
+    fn of(v: f64) -> Option<i128> {
+        Some(fixed(v))
+    }
+    #[inline]
+    fn add(self, o: i128) -> Option<i128> {
+        self.checked_add(o)
+    }
+    #[inline]
+    fn sub(self, o: i128) -> i128 {
+        self - o
+    }
+}
+
+/// Why a build in whole events stops: a value that is not one, or a sum
+/// past 2^64 (fixed point then holds it).
+struct NotWhole;
+
+/// What a row of a build leads to: on, or widen the units.
+type Widen = std::result::Result<(), NotWhole>;
+
 impl RatioIndex {
     /// Joins the numerator and `total` on their timestamps and applies docs/math.md's
     /// rules: no `total` (or 0) holds no events; a missing `good` is a missing
@@ -160,70 +312,161 @@ impl RatioIndex {
             Numerator::Bad(n, s) => (n, s, false),
         };
         // Only periods with a `total` can hold events: the index has one row per
-        // point of `total`, and the numerator is matched to it by time.
-        let n = total.len();
-        let mut idx = RatioIndex::with_room(n);
-        let (mut g_acc, mut t_acc, mut m_acc, mut c_acc) = (0i128, 0i128, 0u32, 0u32);
-        idx.good.push(0);
-        idx.total.push(0);
-        idx.missing.push(0);
-        idx.clamped.push(0);
-        let aligned = ns.ts == total.ts;
-        let mut i = 0;
-        for (j, (&t, &tv)) in total.ts.iter().zip(&total.vs).enumerate() {
-            check(total_name, t, tv)?;
-            let nv = if aligned {
-                Some(ns.vs[j])
-            } else {
-                while i < ns.len() && ns.ts[i] < t {
-                    i += 1;
-                }
-                if i < ns.len() && ns.ts[i] == t {
-                    i += 1;
-                    Some(ns.vs[i - 1])
-                } else {
-                    None
+        // slot (or point) of `total`, and the numerator is matched to it by time.
+        let names = (num_name, total_name, is_good);
+        let (axis, n) = match total.grid() {
+            Some(g) => (
+                Axis::Grid {
+                    start: g.start,
+                    step: g.step,
+                    n: g.vs.len(),
+                },
+                g.vs.len(),
+            ),
+            None => {
+                let mut ts = spare(|b| &mut b.ts, total.len());
+                ts.extend(total.iter().map(|p| p.0));
+                (Axis::List(ts), total.len())
+            }
+        };
+        let mut idx = RatioIndex {
+            axis,
+            sums: Sums::Whole {
+                good: Vec::new(),
+                total: Vec::new(),
+            },
+            missing: Vec::new(),
+            clamped: Vec::new(),
+        };
+        // Whole events first; fixed point if a value is not a whole number.
+        let mut good = spare(|b| &mut b.whole.0, n + 1);
+        let mut tot = spare(|b| &mut b.whole.1, n + 1);
+        if idx.fill(total, ns, names, &mut good, &mut tot)?.is_ok() {
+            idx.sums = Sums::Whole { good, total: tot };
+            return Ok(idx);
+        }
+        give_back(|s| {
+            keep(&mut s.whole.0, good);
+            keep(&mut s.whole.1, tot);
+        });
+        let mut good = spare(|b| &mut b.fixed.0, n + 1);
+        let mut tot = spare(|b| &mut b.fixed.1, n + 1);
+        idx.missing.clear();
+        idx.clamped.clear();
+        // (Fixed point holds every value that passes `check`.)
+        let _ = idx.fill(total, ns, names, &mut good, &mut tot)?;
+        idx.sums = Sums::Fixed { good, total: tot };
+        Ok(idx)
+    }
+
+    /// The prefix sums over `total`'s rows, in units `A`.
+    fn fill<A: Units>(
+        &mut self,
+        total: &TimeSeries,
+        ns: &TimeSeries,
+        names: (&str, &str, bool),
+        good: &mut Vec<A>,
+        tot: &mut Vec<A>,
+    ) -> Result<Widen> {
+        let lookup = Lookup::new(ns, &self.axis);
+        match total.grid() {
+            Some(g) => {
+                let (start, step) = (g.start, g.step);
+                let rows =
+                    g.vs.iter()
+                        .enumerate()
+                        .map(move |(i, v)| (start + i as i64 * step, (!v.is_nan()).then_some(*v)));
+                self.rows(rows, lookup, names, good, tot)
+            }
+            None => self.rows(
+                total.iter().map(|(t, v)| (t, Some(v))),
+                lookup,
+                names,
+                good,
+                tot,
+            ),
+        }
+    }
+
+    /// Appends the prefix sums of `rows` (`None`: a gap of the grid).
+    fn rows<A: Units>(
+        &mut self,
+        rows: impl Iterator<Item = (i64, Option<f64>)>,
+        mut lookup: Lookup,
+        (num_name, total_name, is_good): (&str, &str, bool),
+        good: &mut Vec<A>,
+        tot: &mut Vec<A>,
+    ) -> Result<Widen> {
+        let (mut g_acc, mut t_acc) = (A::default(), A::default());
+        // In whole events an overflow widens the units; in fixed point it is an error.
+        let add = |a: A, b: A| -> Result<std::result::Result<A, NotWhole>> {
+            match a.add(b) {
+                Some(s) => Ok(Ok(s)),
+                None if A::WIDEST => Err(too_large(total_name)),
+                None => Ok(Err(NotWhole)),
+            }
+        };
+        macro_rules! or_widen {
+            ($e:expr) => {
+                match $e {
+                    Ok(v) => v,
+                    Err(NotWhole) => return Ok(Err(NotWhole)),
                 }
             };
-            if tv > 0.0 {
-                // The numerator is judged only where it counts: a period with
-                // events (an expression such as `requests - errors_5xx` may go
-                // negative where `requests` has no point, and that period
-                // holds no events).
-                if let Some(v) = nv {
-                    check(num_name, t, v)?;
-                }
-                match (is_good, nv) {
-                    (true, None) => m_acc += 1,
-                    (true, Some(gv)) => {
-                        let tf = fixed(tv);
-                        t_acc = t_acc.checked_add(tf).ok_or_else(|| too_large(total_name))?;
-                        if gv > tv {
-                            c_acc += 1;
-                            g_acc += tf;
-                        } else {
-                            g_acc += fixed(gv);
-                        }
+        }
+        good.push(A::default());
+        tot.push(A::default());
+        for (row, (t, tv)) in rows.enumerate() {
+            if let Some(tv) = tv {
+                check(total_name, t, tv)?;
+                let nv = lookup.at(row, t);
+                if tv > 0.0 {
+                    // The numerator is judged only where it counts: a period with
+                    // events (an expression such as `requests - errors_5xx` may go
+                    // negative where `requests` has no point, and that period
+                    // holds no events).
+                    if let Some(v) = nv {
+                        check(num_name, t, v)?;
                     }
-                    (false, bv) => {
-                        let tf = fixed(tv);
-                        t_acc = t_acc.checked_add(tf).ok_or_else(|| too_large(total_name))?;
-                        let bv = bv.unwrap_or(0.0);
-                        if bv > tv {
-                            c_acc += 1;
-                        } else {
-                            g_acc += tf - fixed(bv);
+                    let tu = or_widen!(A::of(tv).ok_or(NotWhole));
+                    match (is_good, nv) {
+                        (true, None) => self.missing.push(row),
+                        (true, Some(gv)) => {
+                            t_acc = or_widen!(add(t_acc, tu)?);
+                            let gu = if gv > tv {
+                                self.clamped.push(row);
+                                tu
+                            } else {
+                                or_widen!(A::of(gv).ok_or(NotWhole))
+                            };
+                            g_acc = or_widen!(add(g_acc, gu)?);
+                        }
+                        (false, bv) => {
+                            t_acc = or_widen!(add(t_acc, tu)?);
+                            let bv = bv.unwrap_or(0.0);
+                            if bv > tv {
+                                self.clamped.push(row);
+                            } else {
+                                let bu = or_widen!(A::of(bv).ok_or(NotWhole));
+                                g_acc = or_widen!(add(g_acc, tu.sub(bu))?);
+                            }
                         }
                     }
                 }
             }
-            idx.ts.push(t);
-            idx.good.push(g_acc);
-            idx.total.push(t_acc);
-            idx.missing.push(m_acc);
-            idx.clamped.push(c_acc);
+            good.push(g_acc);
+            tot.push(t_acc);
         }
-        Ok(idx)
+        Ok(Ok(()))
+    }
+
+    /// Rows of `rows` (ascending) in `[i, j)`.
+    #[inline]
+    fn count(rows: &[usize], i: usize, j: usize) -> u64 {
+        if rows.is_empty() {
+            return 0;
+        }
+        (rows.partition_point(|r| *r < j) - rows.partition_point(|r| *r < i)) as u64
     }
 
     /// `(bad, total)` over each of the consecutive parts `[bounds[i],
@@ -233,8 +476,8 @@ impl RatioIndex {
         let mut at = Vec::with_capacity(bounds.len());
         let mut i = 0;
         for &x in bounds {
-            i += self.ts[i..].partition_point(|t| *t < x);
-            at.push((self.good[i], self.total[i]));
+            i = self.axis.pos_from(i, x).max(i);
+            at.push(self.sums.at(i));
         }
         at.windows(2)
             .map(|w| {
@@ -246,13 +489,14 @@ impl RatioIndex {
 
     /// Sums over the periods with `a <= t < b`.
     pub fn sums(&self, a: i64, b: i64) -> RatioSums {
-        let i = self.ts.partition_point(|t| *t < a);
-        let j = self.ts.partition_point(|t| *t < b).max(i);
+        let i = self.axis.pos(a);
+        let j = self.axis.pos_from(i, b).max(i);
+        let ((gi, ti), (gj, tj)) = (self.sums.at(i), self.sums.at(j));
         RatioSums {
-            good: self.good[j] - self.good[i],
-            total: self.total[j] - self.total[i],
-            missing: (self.missing[j] - self.missing[i]) as u64,
-            clamped: (self.clamped[j] - self.clamped[i]) as u64,
+            good: gj - gi,
+            total: tj - ti,
+            missing: Self::count(&self.missing, i, j),
+            clamped: Self::count(&self.clamped, i, j),
         }
     }
 }
@@ -311,10 +555,10 @@ impl SliceIndex {
             } => {
                 ts.reserve(s.len());
                 good.reserve(s.len());
-                for (t, v) in s.ts.iter().zip(&s.vs) {
-                    let v = check(name, *t, *v)?;
+                for (t, v) in s.iter() {
+                    let v = check(name, t, v)?;
                     let v = if per_second { v / period as f64 } else { v };
-                    ts.push(*t);
+                    ts.push(t);
                     good.push(op.holds(v, threshold));
                 }
             }
@@ -322,19 +566,19 @@ impl SliceIndex {
                 bad: (bn, bad),
                 total: (tn, total),
             } => {
-                let mut i = 0;
-                for (t, tv) in total.ts.iter().zip(&total.vs) {
-                    let tv = check(tn, *t, *tv)?;
-                    while i < bad.len() && bad.ts[i] < *t {
-                        i += 1;
+                let mut bad = bad.iter().peekable();
+                for (t, tv) in total.iter() {
+                    let tv = check(tn, t, tv)?;
+                    while bad.peek().is_some_and(|p| p.0 < t) {
+                        bad.next();
                     }
+                    let bv = bad.next_if(|p| p.0 == t);
                     if tv > 0.0 {
-                        let bv = if i < bad.len() && bad.ts[i] == *t {
-                            check(bn, *t, bad.vs[i])?
-                        } else {
-                            0.0
+                        let bv = match bv {
+                            Some((_, v)) => check(bn, t, v)?,
+                            None => 0.0,
                         };
-                        ts.push(*t);
+                        ts.push(t);
                         good.push(op.holds(bv / tv, threshold));
                     }
                 }
@@ -443,7 +687,46 @@ mod tests {
         drop(b);
         let c = build();
         assert_eq!(c.sums(0, 180), want);
-        assert_eq!(c.ts.len(), 3);
+        assert_eq!(c.axis.pos(i64::MAX), 3);
+    }
+
+    #[test]
+    fn whole_counts_and_fixed_point_agree() {
+        // Whole counts: summed as u64; one fractional value anywhere: the
+        // whole index in fixed point. The sums are the same exact numbers.
+        let total = s(&(0..100)
+            .map(|k| (k * 60, (k % 7 * 100) as f64))
+            .collect::<Vec<_>>());
+        let bad = s(&(0..100)
+            .filter(|k| k % 3 == 0)
+            .map(|k| (k * 60, (k % 5) as f64))
+            .collect::<Vec<_>>());
+        let mut frac = bad.values();
+        frac[30] += 0.5;
+        let bad_frac = TimeSeries::from_columns(bad.times(), frac).unwrap();
+        let whole = RatioIndex::build(Numerator::Bad("b", &bad), "t", &total).unwrap();
+        let fixed_ix = RatioIndex::build(Numerator::Bad("b", &bad_frac), "t", &total).unwrap();
+        assert!(matches!(whole.sums, Sums::Whole { .. }));
+        assert!(matches!(fixed_ix.sums, Sums::Fixed { .. }));
+        for (a, b) in [(0, 6000), (60, 1800), (1800, 5400), (-60, 60)] {
+            let (w, f) = (whole.sums(a, b), fixed_ix.sums(a, b));
+            assert_eq!(w.total, f.total, "{a}..{b}");
+            let half = if (a..b).contains(&(90 * 60)) {
+                ONE as i128 / 2
+            } else {
+                0
+            };
+            assert_eq!(w.good - half, f.good, "{a}..{b}");
+        }
+        let want: f64 = (0..100).map(|k| (k % 7 * 100) as f64).sum();
+        assert_eq!(whole.sums(0, 6000).total as f64 / ONE, want);
+        // Clamped and missing periods are counted by row.
+        let good = s(&[(0, 700.0), (120, 5.0)]);
+        let ix = RatioIndex::build(Numerator::Good("g", &good), "t", &total).unwrap();
+        let w = ix.sums(0, 300);
+        // rows 0 (700 > 0 events: no events, total 0), 1 (missing), 2 (5 of 200), 3, 4 (missing)
+        assert_eq!((w.missing, w.clamped), (3, 0));
+        assert_eq!(ix.sums(60, 120).missing, 1);
     }
 
     #[test]

@@ -484,6 +484,7 @@ impl Validator<'_> {
             forecast_lookback: forecast_lookback.ok_or_else(missing)?,
             as_of: as_of.ok_or_else(missing)?,
             notify,
+            metric_index: Default::default(),
         })
     }
 

@@ -54,15 +54,9 @@ pub(super) fn read(path: &Path, input: impl std::io::Read, names: &Wanted) -> Re
                 fmt_time(t)
             ))
         })?;
-        // The name is copied once per metric, not once per row.
-        if !out.series.contains_key(metric) {
-            out.series.insert(metric.to_string(), Default::default());
-        }
-        let Some((tcol, vcol)) = out.series.get_mut(metric) else {
-            continue;
-        };
-        tcol.push(check_time(path, metric, t, names.limit)?);
-        vcol.push(check_value(path, metric, t, v)?);
+        let t = check_time(path, metric, t, names.limit)?;
+        let v = check_value(path, metric, t, v)?;
+        out.builder(metric, names).push(t, v);
     }
     Ok(out)
 }

@@ -44,7 +44,7 @@ pub fn check<R: Read + Seek>(r: &mut R) -> Result<(), String> {
     let mut footer = Footer::default();
     Walker::new(&meta).walk(&mut |ev| footer.event(ev))?;
     footer.finish_chunk();
-    let max_rows = MIN_ROWS.max(len.saturating_mul(ROWS_PER_BYTE)) as i64;
+    let max_rows = max_rows(len);
     let rows = footer.rows.unwrap_or(0);
     if !(0..=max_rows).contains(&rows) {
         return Err(format!(
@@ -278,11 +278,39 @@ impl Ctx {
     }
 }
 
-/// What the walker reports: an integer field at a path of field ids (list
-/// elements add none), or the end of a struct at a path.
-enum Event<'p> {
+/// What the walker reports: an integer, a string or a boolean field at a
+/// path of field ids (list elements add none), or the end of a struct at a
+/// path.
+pub(super) enum Event<'p, 'b> {
     Int(&'p [i16], i64),
+    Bytes(&'p [i16], &'b [u8]),
+    Bool(&'p [i16], bool),
     End(&'p [i16]),
+}
+
+/// Walks a footer (`FileMetaData`, the bytes before the length and `PAR1`),
+/// checking it as [`check`] does, and reports its fields.
+pub(super) fn walk_footer<'b>(
+    meta: &'b [u8],
+    f: &mut dyn FnMut(Event<'_, 'b>),
+) -> Result<(), String> {
+    Walker::new(meta).walk(f)
+}
+
+/// Walks the page header at the start of `buf`: its fields, and how many
+/// bytes it takes.
+pub(super) fn walk_page_header<'b>(
+    buf: &'b [u8],
+    f: &mut dyn FnMut(Event<'_, 'b>),
+) -> Result<usize, String> {
+    let mut w = Walker::new(buf);
+    w.walk_any(f)?;
+    Ok(w.pos)
+}
+
+/// The bounds [`check`] puts on a file of `len` bytes: the rows it may declare.
+pub(super) fn max_rows(len: u64) -> i64 {
+    MIN_ROWS.max(len.saturating_mul(ROWS_PER_BYTE)) as i64
 }
 
 struct Walker<'a> {
@@ -301,12 +329,12 @@ impl<'a> Walker<'a> {
     }
 
     /// Walks a footer (`FileMetaData`).
-    fn walk(&mut self, f: &mut dyn FnMut(Event)) -> Result<(), String> {
+    fn walk(&mut self, f: &mut dyn FnMut(Event<'_, 'a>)) -> Result<(), String> {
         self.structure(Ctx::FileMetaData, f)
     }
 
     /// Walks a page header (no field polars reads as a list).
-    fn walk_any(&mut self, f: &mut dyn FnMut(Event)) -> Result<(), String> {
+    fn walk_any(&mut self, f: &mut dyn FnMut(Event<'_, 'a>)) -> Result<(), String> {
         self.structure(Ctx::Other, f)
     }
 
@@ -359,7 +387,7 @@ impl<'a> Walker<'a> {
         Ok(n)
     }
 
-    fn structure(&mut self, ctx: Ctx, f: &mut dyn FnMut(Event)) -> Result<(), String> {
+    fn structure(&mut self, ctx: Ctx, f: &mut dyn FnMut(Event<'_, 'a>)) -> Result<(), String> {
         if self.path.len() > MAX_DEPTH {
             return Err("the footer nests too deep".into());
         }
@@ -401,7 +429,11 @@ impl<'a> Walker<'a> {
 
     /// A list; `structs`: its elements must be structs of that kind (polars
     /// reads them as such whatever the header says).
-    fn list(&mut self, structs: Option<Ctx>, f: &mut dyn FnMut(Event)) -> Result<(), String> {
+    fn list(
+        &mut self,
+        structs: Option<Ctx>,
+        f: &mut dyn FnMut(Event<'_, 'a>),
+    ) -> Result<(), String> {
         let h = self.byte()?;
         let elem = h & 0x0f;
         let short = (h >> 4) as u64;
@@ -429,7 +461,7 @@ impl<'a> Walker<'a> {
     }
 
     /// A list polars skips element by element, reading each as one of `types`.
-    fn list_of(&mut self, types: &[u8], f: &mut dyn FnMut(Event)) -> Result<(), String> {
+    fn list_of(&mut self, types: &[u8], f: &mut dyn FnMut(Event<'_, 'a>)) -> Result<(), String> {
         let save = self.pos;
         let h = self.byte()?;
         let elem = h & 0x0f;
@@ -444,15 +476,22 @@ impl<'a> Walker<'a> {
         self.list(None, f)
     }
 
-    fn value(&mut self, ty: u8, f: &mut dyn FnMut(Event)) -> Result<(), String> {
+    fn value(&mut self, ty: u8, f: &mut dyn FnMut(Event<'_, 'a>)) -> Result<(), String> {
         match ty {
-            1 | 2 => Ok(()), // a boolean field carries its value in its type
+            // A boolean field carries its value in its type.
+            1 | 2 => {
+                f(Event::Bool(&self.path, ty == 1));
+                Ok(())
+            }
             3 => self.skip(1),
             4..=6 => self.varint().map(|_| ()),
             7 => self.skip(8),
             8 => {
                 let n = self.varint()?;
-                self.skip(n)
+                let at = self.pos;
+                self.skip(n)?;
+                f(Event::Bytes(&self.path, &self.b[at..self.pos]));
+                Ok(())
             }
             9 | 10 => self.list(None, f),
             11 => {

@@ -81,9 +81,8 @@ pub(super) fn read(path: &Path, bytes: &[u8], names: &Wanted) -> Result<Chunks> 
                 m.value.as_deref().unwrap_or("")
             ));
         }
-        let (tcol, vcol) = out.series.entry(r.id.clone()).or_default();
-        tcol.reserve(r.values.len());
-        vcol.reserve(r.values.len());
+        let b = out.builder(&r.id, names);
+        b.reserve(r.values.len());
         for (ts, v) in r.timestamps.iter().zip(r.values) {
             let t = parse_timestamp(ts).ok_or_else(|| {
                 Error::data(format!(
@@ -92,8 +91,8 @@ pub(super) fn read(path: &Path, bytes: &[u8], names: &Wanted) -> Result<Chunks> 
                     r.id
                 ))
             })?;
-            tcol.push(check_time(path, &r.id, t, names.limit)?);
-            vcol.push(check_value(path, &r.id, t, v)?);
+            let t = check_time(path, &r.id, t, names.limit)?;
+            b.push(t, check_value(path, &r.id, t, v)?);
         }
     }
     Ok(out)

@@ -9,11 +9,13 @@ mod json;
 mod parquet;
 mod values;
 
+#[doc(hidden)]
+pub use parquet::{read_with as read_parquet_with, Reader as ParquetReader};
 pub use values::parse_timestamp;
 
 use crate::error::{Error, Result};
 use crate::model::Metric;
-use crate::series::{fmt_time, DataSet, TimeSeries};
+use crate::series::{fmt_time, DataSet, SeriesBuilder, TimeSeries};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
@@ -61,30 +63,48 @@ impl super::DataSource for Files {
     }
 }
 
-/// One metric's points from one file, in file order: `(timestamps, values)`.
-type Columns = (Vec<i64>, Vec<f64>);
-
 /// What one file holds: the points of each needed metric, and the row count
 /// of every label that slo.yaml does not name.
 #[derive(Default)]
 pub struct Chunks {
-    pub series: HashMap<String, Columns>,
+    pub series: HashMap<String, SeriesBuilder>,
     pub unread: HashMap<String, u64>,
+}
+
+impl Chunks {
+    /// The builder of a metric that `names` reads (created on first use).
+    #[inline]
+    fn builder(&mut self, metric: &str, names: &Wanted) -> &mut SeriesBuilder {
+        if !self.series.contains_key(metric) {
+            // The name is copied once per metric, not once per row.
+            self.series
+                .insert(metric.to_string(), SeriesBuilder::new(names.period(metric)));
+        }
+        self.series
+            .get_mut(metric)
+            .expect("inserted above when missing")
+    }
 }
 
 /// How a reader treats the rows of each label.
 pub struct Wanted<'a> {
-    /// Every metric name of slo.yaml: `true` where an SLO reads it.
-    names: HashMap<&'a str, bool>,
+    /// Every metric name of slo.yaml: its period where an SLO reads it.
+    names: HashMap<&'a str, Option<i64>>,
     /// The latest timestamp a point may have: a day after now.
     limit: i64,
 }
 
 impl<'a> Wanted<'a> {
-    pub fn new(cfg_names: impl IntoIterator<Item = &'a str>, needed: &[&'a str], now: i64) -> Self {
-        let mut names: HashMap<&str, bool> = cfg_names.into_iter().map(|n| (n, false)).collect();
-        for n in needed {
-            names.insert(n, true);
+    /// `needed`: the metrics to read, with their periods.
+    pub fn new(
+        cfg_names: impl IntoIterator<Item = &'a str>,
+        needed: &[(&'a str, i64)],
+        now: i64,
+    ) -> Self {
+        let mut names: HashMap<&str, Option<i64>> =
+            cfg_names.into_iter().map(|n| (n, None)).collect();
+        for (n, period) in needed {
+            names.insert(n, Some(*period));
         }
         Wanted {
             names,
@@ -96,7 +116,12 @@ impl<'a> Wanted<'a> {
     /// reads; `None`: a label slo.yaml does not name.
     #[inline]
     fn get(&self, label: &str) -> Option<bool> {
-        self.names.get(label).copied()
+        self.names.get(label).map(|p| p.is_some())
+    }
+
+    /// The period of a metric to read (0 when unknown: its points are kept as a list).
+    fn period(&self, label: &str) -> i64 {
+        self.names.get(label).copied().flatten().unwrap_or(0)
     }
 
     /// Counts a row (or `n` rows) of `label` if slo.yaml does not name it;
@@ -130,15 +155,15 @@ pub fn load(
     needed: &[&Metric],
 ) -> Result<(DataSet, BTreeMap<String, u64>)> {
     let files = data_files(path)?;
-    let names: Vec<&str> = needed.iter().map(|m| m.name.as_str()).collect();
+    let names: Vec<(&str, i64)> = needed.iter().map(|m| (m.name.as_str(), m.period)).collect();
     let wanted = Wanted::new(
         cfg_names.iter().copied(),
         &names,
         chrono::Utc::now().timestamp(),
     );
     let read = read_all(&files, &wanted)?;
-    // Per metric: (file index, columns) in file order.
-    let mut found: HashMap<String, Vec<(usize, Columns)>> = HashMap::new();
+    // Per metric: (file index, points) in file order.
+    let mut found: HashMap<String, Vec<(usize, SeriesBuilder)>> = HashMap::new();
     let mut unread: BTreeMap<String, u64> = BTreeMap::new();
     for (i, chunks) in read.into_iter().enumerate() {
         for (metric, cols) in chunks.series {
@@ -149,7 +174,7 @@ pub fn load(
         }
     }
     let mut out = DataSet::new();
-    for name in names {
+    for (name, _) in names {
         let chunks = found.remove(name).unwrap_or_default();
         let duplicate = |files_: &[usize], t: i64| {
             let list: std::collections::BTreeSet<String> = files_
@@ -164,8 +189,8 @@ pub fn load(
         };
         let origin: Vec<usize> = chunks.iter().map(|c| c.0).collect();
         let mut series = TimeSeries::default();
-        for (i, (ts, vs)) in chunks {
-            let s = TimeSeries::from_columns(ts, vs).map_err(|t| duplicate(&[i], t))?;
+        for (i, points) in chunks {
+            let s = points.finish().map_err(|t| duplicate(&[i], t))?;
             series = series.merge(s).map_err(|t| duplicate(&origin, t))?;
         }
         out.insert(name.to_string(), series);
@@ -285,7 +310,7 @@ pub fn read_file(path: &Path, names: &Wanted) -> Result<Chunks> {
         Some(Kind::Parquet) => {
             let f = std::fs::File::open(path)
                 .map_err(|e| Error::data(format!("{}: {e}", path.display())))?;
-            parquet::read(path, f, names)
+            parquet::read_file(path, f, names)
         }
         None => Err(Error::data(format!(
             "{}: not a data file (use .json, .csv or .parquet)",
@@ -300,7 +325,7 @@ pub fn read_bytes(path: &Path, bytes: &[u8], names: &Wanted) -> Result<Chunks> {
     match kind(path) {
         Some(Kind::Json) => json::read(path, bytes, names),
         Some(Kind::Csv) => csv::read(path, bytes, names),
-        Some(Kind::Parquet) => parquet::read(path, std::io::Cursor::new(bytes.to_vec()), names),
+        Some(Kind::Parquet) => parquet::read_bytes(path, bytes, names),
         None => Err(Error::data(format!(
             "{}: not a data file (use .json, .csv or .parquet)",
             path.display()
