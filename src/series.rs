@@ -369,6 +369,25 @@ impl SeriesBuilder {
         self.push_slow(t, v);
     }
 
+    /// [`Self::extend_steps`], taking `values` as the grid itself when the
+    /// builder is empty and `values` has room for `room` slots; else, when
+    /// empty, reserving that room first.
+    pub fn extend_owned(&mut self, t0: i64, step: i64, values: Vec<f64>, room: usize) {
+        if let Mode::Grid { start, vs, n, next } = &mut self.mode {
+            if *n == 0 && step == self.step && !values.is_empty() {
+                if values.capacity() >= room && !values.iter().any(|v| v.is_nan()) {
+                    *start = t0;
+                    *n = values.len();
+                    *next = t0 + values.len() as i64 * step;
+                    *vs = values;
+                    return;
+                }
+                vs.reserve(room);
+            }
+        }
+        self.extend_steps(t0, step, &values);
+    }
+
     /// Adds the points `(t0 + k * step, values[k])`, in order: one copy
     /// when they continue the grid (or start it).
     pub fn extend_steps(&mut self, t0: i64, step: i64, values: &[f64]) {
@@ -594,6 +613,30 @@ mod tests {
             ),
             Err(60)
         );
+    }
+
+    #[test]
+    fn runs_are_appended_whole() {
+        // A run with room becomes the grid; the next run continues it; a
+        // run off the steps goes point by point (a list if it must).
+        let mut b = SeriesBuilder::new(60);
+        let mut first = Vec::with_capacity(10);
+        first.extend([1.0, 2.0, 3.0]);
+        let ptr = first.as_ptr();
+        b.extend_owned(600, 60, first, 10);
+        b.extend_steps(780, 60, &[4.0, 5.0]);
+        let s = b.finish().unwrap();
+        let g = s.grid().unwrap();
+        assert_eq!(g.vs.as_ptr(), ptr, "taken whole, not copied");
+        assert_eq!(s.times(), vec![600, 660, 720, 780, 840]);
+        assert_eq!(s.values(), vec![1.0, 2.0, 3.0, 4.0, 5.0]);
+        let mut b = SeriesBuilder::new(60);
+        b.extend_owned(0, 60, vec![1.0, 2.0], 1000);
+        b.extend_steps(30, 60, &[9.0]);
+        b.extend_steps(120, 60, &[3.0]);
+        let s = b.finish().unwrap();
+        assert!(s.grid().is_none());
+        assert_eq!(s.times(), vec![0, 30, 60, 120]);
     }
 
     #[test]

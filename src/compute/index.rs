@@ -79,8 +79,9 @@ pub struct RatioIndex {
 /// below 2^53 (the counts of every fleet: 8 bytes a row and a sum), else in
 /// 64.64 fixed point. Both are exact.
 enum Sums {
-    Whole { good: Vec<u64>, total: Vec<u64> },
-    Fixed { good: Vec<i128>, total: Vec<i128> },
+    /// `[good, total]` before each row.
+    Whole(Vec<[u64; 2]>),
+    Fixed(Vec<[i128; 2]>),
 }
 
 impl Sums {
@@ -88,8 +89,8 @@ impl Sums {
     #[inline]
     fn at(&self, i: usize) -> (i128, i128) {
         match self {
-            Sums::Whole { good, total } => ((good[i] as i128) << 64, (total[i] as i128) << 64),
-            Sums::Fixed { good, total } => (good[i], total[i]),
+            Sums::Whole(s) => ((s[i][0] as i128) << 64, (s[i][1] as i128) << 64),
+            Sums::Fixed(s) => (s[i][0], s[i][1]),
         }
     }
 }
@@ -98,8 +99,8 @@ impl Sums {
 #[derive(Default)]
 struct Buffers {
     ts: Vec<i64>,
-    whole: (Vec<u64>, Vec<u64>),
-    fixed: (Vec<i128>, Vec<i128>),
+    whole: Vec<[u64; 2]>,
+    fixed: Vec<[i128; 2]>,
 }
 
 thread_local! {
@@ -135,24 +136,12 @@ impl Drop for RatioIndex {
             Axis::List(ts) => std::mem::take(ts),
             Axis::Grid { .. } => Vec::new(),
         };
-        let sums = std::mem::replace(
-            &mut self.sums,
-            Sums::Whole {
-                good: Vec::new(),
-                total: Vec::new(),
-            },
-        );
+        let sums = std::mem::replace(&mut self.sums, Sums::Whole(Vec::new()));
         give_back(|s| {
             keep(&mut s.ts, ts);
             match sums {
-                Sums::Whole { good, total } => {
-                    keep(&mut s.whole.0, good);
-                    keep(&mut s.whole.1, total);
-                }
-                Sums::Fixed { good, total } => {
-                    keep(&mut s.fixed.0, good);
-                    keep(&mut s.fixed.1, total);
-                }
+                Sums::Whole(v) => keep(&mut s.whole, v),
+                Sums::Fixed(v) => keep(&mut s.fixed, v),
             }
         });
     }
@@ -299,6 +288,15 @@ impl Units for i128 {
 /// past 2^64 (fixed point then holds it).
 struct NotWhole;
 
+/// Whether every value is a gap (NaN) or a whole number in [0, 2^52):
+/// comparisons only (no branch), so the check is vectorized.
+fn all_whole(vs: &[f64]) -> bool {
+    const M: f64 = 4_503_599_627_370_496.0; // 2^52: x + M rounds x to a whole number
+    vs.iter().fold(true, |ok, &x| {
+        ok & (x.is_nan() | ((0.0..M).contains(&x) & ((x + M) - M == x)))
+    })
+}
+
 /// What a row of a build leads to: on, or widen the units.
 type Widen = std::result::Result<(), NotWhole>;
 
@@ -331,32 +329,108 @@ impl RatioIndex {
         };
         let mut idx = RatioIndex {
             axis,
-            sums: Sums::Whole {
-                good: Vec::new(),
-                total: Vec::new(),
-            },
+            sums: Sums::Whole(Vec::new()),
             missing: Vec::new(),
             clamped: Vec::new(),
         };
         // Whole events first; fixed point if a value is not a whole number.
-        let mut good = spare(|b| &mut b.whole.0, n + 1);
-        let mut tot = spare(|b| &mut b.whole.1, n + 1);
-        if idx.fill(total, ns, names, &mut good, &mut tot)?.is_ok() {
-            idx.sums = Sums::Whole { good, total: tot };
+        let mut sums = spare(|b| &mut b.whole, n + 1);
+        // The common case first: a grid of whole counts, the numerator on
+        // the same slots (or none at all).
+        if let Some(g) = total.grid() {
+            let num = match (ns.grid(), ns.is_empty()) {
+                (_, true) => Some((&[][..], 0)),
+                (Some(ng), _) if ng.step == g.step && (g.start - ng.start) % g.step == 0 => {
+                    Some((ng.vs, (g.start - ng.start) / g.step))
+                }
+                _ => None,
+            };
+            if let Some((nv, offset)) = num {
+                if idx.whole_on_grid(g.vs, nv, offset, is_good, &mut sums) {
+                    idx.sums = Sums::Whole(sums);
+                    return Ok(idx);
+                }
+                sums.clear();
+                idx.missing.clear();
+                idx.clamped.clear();
+            }
+        }
+        if idx.fill(total, ns, names, &mut sums)?.is_ok() {
+            idx.sums = Sums::Whole(sums);
             return Ok(idx);
         }
         give_back(|s| {
-            keep(&mut s.whole.0, good);
-            keep(&mut s.whole.1, tot);
+            keep(&mut s.whole, sums);
         });
-        let mut good = spare(|b| &mut b.fixed.0, n + 1);
-        let mut tot = spare(|b| &mut b.fixed.1, n + 1);
+        let mut sums = spare(|b| &mut b.fixed, n + 1);
         idx.missing.clear();
         idx.clamped.clear();
         // (Fixed point holds every value that passes `check`.)
-        let _ = idx.fill(total, ns, names, &mut good, &mut tot)?;
-        idx.sums = Sums::Fixed { good, total: tot };
+        let _ = idx.fill(total, ns, names, &mut sums)?;
+        idx.sums = Sums::Fixed(sums);
         Ok(idx)
+    }
+
+    /// [`Self::rows`] in whole events for a grid `total` whose numerator
+    /// `nv` lies on the same slots (`nv[row + offset]`): when every value of
+    /// both is a whole count below 2^52 (or a gap), one straight loop;
+    /// `false` (nothing kept) otherwise, and the general build decides.
+    fn whole_on_grid(
+        &mut self,
+        tv: &[f64],
+        nv: &[f64],
+        offset: i64,
+        is_good: bool,
+        sums: &mut Vec<[u64; 2]>,
+    ) -> bool {
+        if !(all_whole(tv) && all_whole(nv)) {
+            return false;
+        }
+        let (mut g, mut t) = (0u64, 0u64);
+        sums.push([0, 0]);
+        for (row, &x) in tv.iter().enumerate() {
+            // (A gap is NaN: not > 0. Whole values below 2^52 convert exactly,
+            // and through i64 in one instruction.)
+            if x > 0.0 {
+                let xu = x as i64 as u64;
+                let i = row as i64 + offset;
+                let b = if i >= 0 && (i as usize) < nv.len() {
+                    nv[i as usize]
+                } else {
+                    f64::NAN
+                };
+                if is_good {
+                    if b.is_nan() {
+                        self.missing.push(row);
+                    } else {
+                        let Some(sum) = t.checked_add(xu) else {
+                            return false;
+                        };
+                        t = sum;
+                        g += if b > x {
+                            self.clamped.push(row);
+                            xu
+                        } else {
+                            b as i64 as u64
+                        };
+                    }
+                } else {
+                    let Some(sum) = t.checked_add(xu) else {
+                        return false;
+                    };
+                    t = sum;
+                    if b > x {
+                        self.clamped.push(row);
+                    } else if !b.is_nan() {
+                        g += xu - b as i64 as u64;
+                    } else {
+                        g += xu;
+                    }
+                }
+            }
+            sums.push([g, t]);
+        }
+        true
     }
 
     /// The prefix sums over `total`'s rows, in units `A`.
@@ -365,8 +439,7 @@ impl RatioIndex {
         total: &TimeSeries,
         ns: &TimeSeries,
         names: (&str, &str, bool),
-        good: &mut Vec<A>,
-        tot: &mut Vec<A>,
+        sums: &mut Vec<[A; 2]>,
     ) -> Result<Widen> {
         let lookup = Lookup::new(ns, &self.axis);
         match total.grid() {
@@ -376,15 +449,9 @@ impl RatioIndex {
                     g.vs.iter()
                         .enumerate()
                         .map(move |(i, v)| (start + i as i64 * step, (!v.is_nan()).then_some(*v)));
-                self.rows(rows, lookup, names, good, tot)
+                self.rows(rows, lookup, names, sums)
             }
-            None => self.rows(
-                total.iter().map(|(t, v)| (t, Some(v))),
-                lookup,
-                names,
-                good,
-                tot,
-            ),
+            None => self.rows(total.iter().map(|(t, v)| (t, Some(v))), lookup, names, sums),
         }
     }
 
@@ -394,8 +461,7 @@ impl RatioIndex {
         rows: impl Iterator<Item = (i64, Option<f64>)>,
         mut lookup: Lookup,
         (num_name, total_name, is_good): (&str, &str, bool),
-        good: &mut Vec<A>,
-        tot: &mut Vec<A>,
+        sums: &mut Vec<[A; 2]>,
     ) -> Result<Widen> {
         let (mut g_acc, mut t_acc) = (A::default(), A::default());
         // In whole events an overflow widens the units; in fixed point it is an error.
@@ -414,8 +480,7 @@ impl RatioIndex {
                 }
             };
         }
-        good.push(A::default());
-        tot.push(A::default());
+        sums.push([A::default(); 2]);
         for (row, (t, tv)) in rows.enumerate() {
             if let Some(tv) = tv {
                 check(total_name, t, tv)?;
@@ -454,8 +519,7 @@ impl RatioIndex {
                     }
                 }
             }
-            good.push(g_acc);
-            tot.push(t_acc);
+            sums.push([g_acc, t_acc]);
         }
         Ok(Ok(()))
     }
@@ -706,8 +770,8 @@ mod tests {
         let bad_frac = TimeSeries::from_columns(bad.times(), frac).unwrap();
         let whole = RatioIndex::build(Numerator::Bad("b", &bad), "t", &total).unwrap();
         let fixed_ix = RatioIndex::build(Numerator::Bad("b", &bad_frac), "t", &total).unwrap();
-        assert!(matches!(whole.sums, Sums::Whole { .. }));
-        assert!(matches!(fixed_ix.sums, Sums::Fixed { .. }));
+        assert!(matches!(whole.sums, Sums::Whole(_)));
+        assert!(matches!(fixed_ix.sums, Sums::Fixed(_)));
         for (a, b) in [(0, 6000), (60, 1800), (1800, 5400), (-60, 60)] {
             let (w, f) = (whole.sums(a, b), fixed_ix.sums(a, b));
             assert_eq!(w.total, f.total, "{a}..{b}");

@@ -78,6 +78,7 @@ enum Dict {
 }
 
 /// Where the current data page's values are.
+#[allow(clippy::large_enum_variant)] // one a column reader, never moved
 enum Values {
     Plain { at: usize, end: usize },
     Dict(Rle),
@@ -86,6 +87,14 @@ enum Values {
 /// The metric codes of text: a code per distinct string.
 pub trait Coder {
     fn code(&mut self, text: &[u8]) -> Result<u32, Unsupported>;
+}
+
+/// A reader's page buffers, kept from one column chunk to the next (a new
+/// buffer would be zeroed before every page is read into it).
+#[derive(Default)]
+pub struct Buffers {
+    raw: Vec<u8>,
+    page: Vec<u8>,
 }
 
 pub struct ColumnReader<'a, I: Input + ?Sized> {
@@ -99,13 +108,21 @@ pub struct ColumnReader<'a, I: Input + ?Sized> {
     chunk_left: u64,
     page_left: usize,
     raw: Vec<u8>,
+    /// The current page, decompressed (its first `page_len` bytes), and at
+    /// least [`PAD`] bytes more.
     page: Vec<u8>,
+    page_len: usize,
     dict: Dict,
     values: Values,
 }
 
 impl<'a, I: Input + ?Sized> ColumnReader<'a, I> {
-    pub fn new(input: &'a I, ty: ColumnType, chunk: &Chunk) -> Result<Self, Unsupported> {
+    pub fn new(
+        input: &'a I,
+        ty: ColumnType,
+        chunk: &Chunk,
+        bufs: Buffers,
+    ) -> Result<Self, Unsupported> {
         let codec = match chunk.codec {
             0 => Compression::Uncompressed,
             1 => Compression::Snappy,
@@ -125,11 +142,20 @@ impl<'a, I: Input + ?Sized> ColumnReader<'a, I> {
             ctx: DecompressionContext::Unset,
             chunk_left: chunk.num_values as u64,
             page_left: 0,
-            raw: Vec::new(),
-            page: Vec::new(),
+            raw: bufs.raw,
+            page: bufs.page,
+            page_len: 0,
             dict: Dict::None,
             values: Values::Plain { at: 0, end: 0 },
         })
+    }
+
+    /// The page buffers, for the next chunk.
+    pub fn into_buffers(self) -> Buffers {
+        Buffers {
+            raw: self.raw,
+            page: self.page,
+        }
     }
 
     /// Reads the next page header; `(header, its length)`.
@@ -137,10 +163,15 @@ impl<'a, I: Input + ?Sized> ColumnReader<'a, I> {
         let left = (self.end - self.pos) as usize;
         let mut want = left.min(256);
         loop {
-            self.raw.resize(want, 0);
-            self.input.read_at(self.pos, &mut self.raw)?;
+            // (The first bytes of `raw`: its length stays what the largest
+            // page made it, so nothing is zeroed again.)
+            if self.raw.len() < want {
+                self.raw.resize(want, 0);
+            }
+            let head = &mut self.raw[..want];
+            self.input.read_at(self.pos, head)?;
             let mut h = Header::default();
-            match super::super::super::footer::walk_page_header(&self.raw, &mut |ev| h.event(ev)) {
+            match super::super::super::footer::walk_page_header(head, &mut |ev| h.event(ev)) {
                 Ok(len) => return Ok((h, len)),
                 // A header with large statistics: read more of it.
                 Err(_) if want < left && want < MAX_PAGE => want = (want * 16).min(left),
@@ -204,7 +235,7 @@ impl<'a, I: Input + ?Sized> ColumnReader<'a, I> {
                         let (start, len): (usize, usize) = if v2 {
                             (0, levels)
                         } else {
-                            if h.def_encoding != Some(RLE) || self.page.len() < 4 + PAD {
+                            if h.def_encoding != Some(RLE) || self.page_len < 4 {
                                 return Err(Unsupported::new("definition levels not RLE"));
                             }
                             let len = u32::from_le_bytes([
@@ -217,7 +248,7 @@ impl<'a, I: Input + ?Sized> ColumnReader<'a, I> {
                         };
                         let end = start
                             .checked_add(len)
-                            .filter(|e| *e <= self.page.len() - PAD)
+                            .filter(|e| *e <= self.page_len)
                             .ok_or_else(|| Unsupported::new("levels past their page"))?;
                         if !Rle::new(start, end, 1)?.all_equal(&self.page, n, 1)? {
                             return Err(Unsupported::new("a null"));
@@ -226,7 +257,7 @@ impl<'a, I: Input + ?Sized> ColumnReader<'a, I> {
                     } else if v2 {
                         at = levels;
                     }
-                    let end = self.page.len() - PAD;
+                    let end = self.page_len;
                     self.values = match h.encoding {
                         Some(PLAIN) => Values::Plain { at, end },
                         Some(PLAIN_DICTIONARY | RLE_DICTIONARY) => {
@@ -258,20 +289,27 @@ impl<'a, I: Input + ?Sized> ColumnReader<'a, I> {
         raw_prefix: usize,
         is_compressed: bool,
     ) -> Result<(), Unsupported> {
-        self.raw.resize(compressed, 0);
-        self.input.read_at(at, &mut self.raw)?;
-        self.page.clear();
-        self.page.resize(uncompressed + PAD, 0);
+        // (Buffers are reused, not cleared: every byte read is written first;
+        // the padding's bytes are never used, only read past.)
+        if self.raw.len() < compressed {
+            self.raw.resize(compressed, 0);
+        }
+        let raw = &mut self.raw[..compressed];
+        self.input.read_at(at, raw)?;
+        if self.page.len() < uncompressed + PAD {
+            self.page.resize(uncompressed + PAD, 0);
+        }
+        self.page_len = uncompressed;
         if !is_compressed || self.codec == Compression::Uncompressed {
             if compressed != uncompressed {
                 return Err(Unsupported::new("an uncompressed page of another size"));
             }
-            self.page[..uncompressed].copy_from_slice(&self.raw);
+            self.page[..uncompressed].copy_from_slice(raw);
         } else {
-            self.page[..raw_prefix].copy_from_slice(&self.raw[..raw_prefix]);
+            self.page[..raw_prefix].copy_from_slice(&raw[..raw_prefix]);
             decompress(
                 self.codec,
-                &self.raw[raw_prefix..],
+                &raw[raw_prefix..],
                 &mut self.page[raw_prefix..uncompressed],
                 &mut self.ctx,
             )

@@ -23,7 +23,7 @@ pub use input::Input;
 
 use super::super::Wanted;
 use crate::series::SeriesBuilder;
-use column::{Coder, ColumnReader};
+use column::{Buffers, Coder, ColumnReader};
 use std::collections::HashMap;
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::Mutex;
@@ -123,8 +123,9 @@ struct Run {
 impl Run {
     /// Adds the rows `rows` of a batch: their values alone when their times
     /// continue the run's steps (one check, one copy), else point by point.
+    /// Returns the newest time added.
     #[inline]
-    fn extend(&mut self, rows: impl Iterator<Item = usize> + Clone, t: &[i64], v: &[f64]) {
+    fn extend(&mut self, rows: impl Iterator<Item = usize> + Clone, t: &[i64], v: &[f64]) -> i64 {
         let mut it = rows.clone();
         if let (None, Some(first)) = (&self.times, it.next()) {
             let start = if self.values.is_empty() {
@@ -145,12 +146,15 @@ impl Run {
                 }
                 self.values.extend(rows.map(|i| v[i]));
                 self.next = expect;
-                return;
+                return expect - step;
             }
         }
+        let mut newest = i64::MIN;
         for i in rows {
+            newest = newest.max(t[i]);
             self.push(t[i], v[i]);
         }
+        newest
     }
 
     #[inline]
@@ -189,6 +193,10 @@ struct Part {
     rows: usize,
     /// The rows the part will hold (for room in its runs).
     expect: usize,
+    /// The file's newest time and rows (room for a whole series, see [`room`]).
+    file: (Option<i64>, usize),
+    /// The newest time of a read row so far.
+    newest: i64,
     /// The last part of its row group.
     last: bool,
 }
@@ -245,7 +253,8 @@ impl Part {
                 } else {
                     let run = self.run(c, periods);
                     run.values.reserve(expect.saturating_sub(run.values.len()));
-                    run.extend((j..n).step_by(p), t, v);
+                    let newest = run.extend((j..n).step_by(p), t, v);
+                    self.newest = self.newest.max(newest);
                 }
             }
             return;
@@ -261,7 +270,17 @@ impl Part {
             } else if c & UNREAD != 0 {
                 self.count(c, (j - i) as u64);
             } else {
-                self.run(c, periods).extend(i..j, t, v);
+                // A metric's rows together (grouped by metric): the run
+                // gets room for the whole series, and becomes it.
+                let file = self.file;
+                let run = self.run(c, periods);
+                if run.values.is_empty() {
+                    if let Some(n) = room(file, t[i], run.step) {
+                        run.values.reserve(n);
+                    }
+                }
+                let newest = run.extend(i..j, t, v);
+                self.newest = self.newest.max(newest);
             }
             i = j;
         }
@@ -314,10 +333,10 @@ pub fn read(input: &(impl Input + ?Sized), names: &Wanted) -> Result<super::Chun
                     seen: HashMap::new(),
                     periods: Vec::new(),
                 };
+                let mut bufs: [Buffers; 3] = Default::default();
                 for g in (w..groups).step_by(workers) {
-                    let sent = decode_group(input, meta, g, names, &mut coder, &mut |m| {
-                        tx.send(m).is_ok()
-                    });
+                    let with = (names, &mut coder, &mut bufs);
+                    let sent = decode_group(input, meta, g, with, &mut |m| tx.send(m).is_ok());
                     if !sent {
                         return;
                     }
@@ -363,12 +382,18 @@ fn decode_group(
     input: &(impl Input + ?Sized),
     meta: &meta::Meta,
     g: usize,
-    names: &Wanted,
-    coder: &mut Local,
+    (names, coder, bufs): (&Wanted, &mut Local, &mut [Buffers; 3]),
     send: &mut dyn FnMut(Msg) -> bool,
 ) -> bool {
     let rg = &meta.row_groups[g];
-    let open = |c: usize| ColumnReader::new(input, meta.columns[c], &rg.chunks[c]);
+    let mut open = |c: usize| {
+        ColumnReader::new(
+            input,
+            meta.columns[c],
+            &rg.chunks[c],
+            std::mem::take(&mut bufs[c]),
+        )
+    };
     let readers = (|| Ok((open(0)?, open(1)?, open(2)?)))();
     let (mut times, mut metric, mut values) = match readers {
         Ok(r) => r,
@@ -376,8 +401,11 @@ fn decode_group(
     };
     let mut left = rg.rows as usize;
     let (mut codes, mut t, mut v) = (Vec::new(), Vec::new(), Vec::new());
+    let rows = meta.row_groups.iter().map(|g| g.rows as usize).sum();
     let new_part = |left: usize| Part {
         expect: left.min(FLUSH),
+        file: (meta.newest, rows),
+        newest: i64::MIN,
         ..Part::default()
     };
     let mut part = new_part(left);
@@ -390,9 +418,12 @@ fn decode_group(
             times.times(n, &mut t)?;
             values.numbers(n, &mut v)?;
             if codes.iter().any(|c| c & UNREAD == 0) {
-                check(&codes, &t, &v, names.limit)?;
+                check(&codes, &v)?;
             }
             part.add(&codes, &t, &v, &coder.periods);
+            if part.newest > names.limit {
+                return Err(Unsupported::new("a point to report"));
+            }
             Ok(())
         })();
         if let Err(e) = decoded {
@@ -407,6 +438,9 @@ fn decode_group(
             }
         }
         if left == 0 {
+            bufs[0] = times.into_buffers();
+            bufs[1] = metric.into_buffers();
+            bufs[2] = values.into_buffers();
             return true;
         }
     }
@@ -415,18 +449,13 @@ fn decode_group(
 /// Every row read follows the rules of every point: a finite value, not
 /// negative, no later than a day after now. A row that does not goes to the
 /// general reader, which names it as it always has.
-fn check(codes: &[u32], t: &[i64], v: &[f64], limit: i64) -> Result<(), Unsupported> {
-    // Every row at once first (no branch: vectorized); row by row, skipping
-    // the rows not read, only when that finds one.
-    let all = t.iter().fold(true, |ok, t| ok & (*t <= limit))
-        && v.iter()
-            .fold(true, |ok, v| ok & (*v >= 0.0) & v.is_finite());
-    if all
-        || codes
-            .iter()
-            .zip(t.iter().zip(v))
-            .all(|(c, (t, v))| c & UNREAD != 0 || (*t <= limit && *v >= 0.0 && v.is_finite()))
-    {
+fn check(codes: &[u32], v: &[f64]) -> Result<(), Unsupported> {
+    // Every value at once first (two comparisons each, no branch:
+    // vectorized; NaN fails both); row by row, skipping the rows not read,
+    // only when that finds one. Times are checked by the runs they join.
+    let ok = |v: &f64| (0.0 <= *v) & (*v <= f64::MAX);
+    let all = v.iter().fold(true, |all, v| all & ok(v));
+    if all || codes.iter().zip(v).all(|(c, v)| c & UNREAD != 0 || ok(v)) {
         Ok(())
     } else {
         Err(Unsupported::new("a point to report"))
@@ -440,6 +469,13 @@ fn cycle(codes: &[u32]) -> Option<usize> {
     let first = *codes.first()?;
     let p = codes.iter().skip(1).position(|c| *c == first)? + 1;
     (p >= 2 && p <= codes.len() / 2 && codes[p..] == codes[..codes.len() - p]).then_some(p)
+}
+
+/// Room for a whole series of `step` starting at `t0`, when the file's
+/// newest time is known: never more than the file's rows.
+fn room((newest, rows): (Option<i64>, usize), t0: i64, step: i64) -> Option<usize> {
+    let newest = newest.filter(|n| *n >= t0 && step > 0)?;
+    Some((((newest - t0) / step) as usize + 1).min(rows))
 }
 
 /// Appends a part's runs to their metrics' builders (a run whose times step
@@ -470,15 +506,12 @@ fn scatter(
             }
         }
         let s = &mut series[k];
-        if s.is_empty() && r.times.is_none() {
-            // A grid ends at the file's newest time: room for all of it at
-            // once (never more than the file's rows), not grown by doubling.
-            if let Some(newest) = newest.filter(|n| *n >= r.t0 && r.step > 0) {
-                s.reserve((((newest - r.t0) / r.step) as usize + 1).min(rows));
-            }
-        }
+        let room = room((newest, rows), r.t0, r.step);
         match &r.times {
-            None => s.extend_steps(r.t0, r.step, &r.values),
+            // A grid ends at the file's newest time: room for all of it at
+            // once, not grown by doubling; a run that has that room is taken
+            // whole.
+            None => s.extend_owned(r.t0, r.step, r.values, room.unwrap_or(0)),
             Some(times) => {
                 for (t, v) in times.iter().zip(&r.values) {
                     s.push(*t, *v);

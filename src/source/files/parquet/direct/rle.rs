@@ -3,6 +3,7 @@
 //! times) or groups of eight values packed at `bit_width` bits each.
 
 use super::Unsupported;
+use polars_parquet::parquet::encoding::bitpacked::Unpackable;
 
 /// A decoder over `buf[pos..end]`, one run at a time. Every read is checked
 /// against `end`; the buffer must hold 8 bytes of padding after `end` (the
@@ -12,6 +13,18 @@ pub struct Rle {
     end: usize,
     bw: u32,
     run: Run,
+    /// Values unpacked and not yet given, `out[unpacked..unpacked_len]`.
+    out: [u32; 32],
+    unpacked: usize,
+    unpacked_len: usize,
+    tail: [u8; 128],
+}
+
+/// What [`Rle::each`] gives.
+pub enum Chunk<'a> {
+    /// A value, this many times.
+    Repeat(u32, usize),
+    Values(&'a [u32]),
 }
 
 #[derive(Clone, Copy)]
@@ -41,6 +54,10 @@ impl Rle {
             end,
             bw: bit_width,
             run: Run::None,
+            out: [0; 32],
+            unpacked: 0,
+            unpacked_len: 0,
+            tail: [0; 128],
         })
     }
 
@@ -97,44 +114,53 @@ impl Rle {
         Ok(())
     }
 
-    /// Calls `f(value, n)` for the next `n` values, a run (or a part of one)
-    /// at a time: `f(v, k)` means `k` times `v`.
+    /// Calls `f` for the next `n` values, a run (or a part of one) at a
+    /// time: `Chunk::Repeat(v, k)`, `k` times `v`; `Chunk::Values`, values
+    /// unpacked 32 at a time.
     pub fn each(
         &mut self,
         buf: &[u8],
         mut n: usize,
-        f: &mut impl FnMut(u32, usize),
+        f: &mut impl FnMut(Chunk),
     ) -> Result<(), Unsupported> {
-        let mask: u64 = if self.bw == 0 {
-            0
-        } else {
-            (1u64 << self.bw) - 1
-        };
         while n > 0 {
+            if self.unpacked < self.unpacked_len {
+                let k = (self.unpacked_len - self.unpacked).min(n);
+                f(Chunk::Values(&self.out[self.unpacked..self.unpacked + k]));
+                self.unpacked += k;
+                n -= k;
+                continue;
+            }
             match &mut self.run {
                 Run::None => self.next_run(buf)?,
                 Run::Repeat { left: 0, .. } | Run::Packed { left: 0, .. } => self.next_run(buf)?,
                 Run::Repeat { value, left } => {
                     let k = (*left).min(n);
-                    f(*value, k);
+                    f(Chunk::Repeat(*value, k));
                     *left -= k;
                     n -= k;
                 }
                 Run::Packed { left, bit } => {
-                    let k = (*left).min(n);
+                    // 32 values from 4 * bit_width bytes (a group of 32 starts
+                    // on a byte); the last group of a run from padded bytes.
                     let bw = self.bw as usize;
-                    for _ in 0..k {
-                        let byte = *bit / 8;
-                        let word = buf
-                            .get(byte..byte + 8)
-                            .and_then(|w| w.try_into().ok())
-                            .map(u64::from_le_bytes)
-                            .ok_or_else(|| Unsupported::new("a buffer without its padding"))?;
-                        f(((word >> (*bit % 8)) & mask) as u32, 1);
-                        *bit += bw;
-                    }
+                    let at = *bit / 8;
+                    let bytes = 4 * bw;
+                    let src = match buf.get(at..at + bytes) {
+                        Some(s) if *left >= 32 => s,
+                        _ => {
+                            let have = buf.get(at..).map_or(&[][..], |b| &b[..b.len().min(bytes)]);
+                            self.tail = [0; 128];
+                            self.tail[..have.len()].copy_from_slice(have);
+                            &self.tail[..bytes]
+                        }
+                    };
+                    <u32 as Unpackable>::unpack(src, bw, &mut self.out);
+                    let k = (*left).min(32);
                     *left -= k;
-                    n -= k;
+                    *bit += 32 * bw;
+                    self.unpacked = 0;
+                    self.unpacked_len = k;
                 }
             }
         }
@@ -152,10 +178,19 @@ impl Rle {
     ) -> Result<(), Unsupported> {
         out.reserve(n);
         let mut bad = false;
-        self.each(buf, n, &mut |v, k| match dict.get(v as usize) {
-            Some(x) if k == 1 => out.push(*x),
-            Some(x) => out.extend(std::iter::repeat_n(*x, k)),
-            None => bad = true,
+        self.each(buf, n, &mut |c| match c {
+            Chunk::Repeat(v, k) => match dict.get(v as usize) {
+                Some(x) => out.extend(std::iter::repeat_n(*x, k)),
+                None => bad = true,
+            },
+            Chunk::Values(vs) => {
+                for &v in vs {
+                    match dict.get(v as usize) {
+                        Some(x) => out.push(*x),
+                        None => bad = true,
+                    }
+                }
+            }
         })?;
         if bad {
             return Err(Unsupported::new("a dictionary index past its dictionary"));
@@ -167,19 +202,19 @@ impl Rle {
     #[cfg(test)]
     pub fn fill(&mut self, buf: &[u8], n: usize, out: &mut Vec<u32>) -> Result<(), Unsupported> {
         out.reserve(n);
-        self.each(buf, n, &mut |v, k| {
-            if k == 1 {
-                out.push(v);
-            } else {
-                out.extend(std::iter::repeat_n(v, k));
-            }
+        self.each(buf, n, &mut |c| match c {
+            Chunk::Repeat(v, k) => out.extend(std::iter::repeat_n(v, k)),
+            Chunk::Values(vs) => out.extend_from_slice(vs),
         })
     }
 
     /// Whether the next `n` values are all `value` (definition levels: no null).
     pub fn all_equal(&mut self, buf: &[u8], n: usize, value: u32) -> Result<bool, Unsupported> {
         let mut all = true;
-        self.each(buf, n, &mut |v, _| all &= v == value)?;
+        self.each(buf, n, &mut |c| match c {
+            Chunk::Repeat(v, _) => all &= v == value,
+            Chunk::Values(vs) => all &= vs.iter().all(|v| *v == value),
+        })?;
         Ok(all)
     }
 }
