@@ -10,10 +10,10 @@ mod fuzz_corpus;
 #[path = "support/generate.rs"]
 mod generate;
 mod math;
-mod parquet;
 #[path = "support/prometheus.rs"]
 mod prom_server;
 mod prometheus;
+mod readers;
 mod reference;
 mod robustness;
 mod scale;

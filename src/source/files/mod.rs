@@ -3,12 +3,15 @@
 //! A directory is read whole (its files in name order); every bad value is
 //! reported with its file, metric and timestamp.
 
+mod assemble;
 mod csv;
 pub mod footer;
 mod json;
 mod parquet;
 mod values;
 
+#[doc(hidden)]
+pub use csv::read_with as read_csv_with;
 #[doc(hidden)]
 pub use parquet::{read_with as read_parquet_with, Reader as ParquetReader};
 pub use values::parse_timestamp;
@@ -305,7 +308,7 @@ pub fn read_file(path: &Path, names: &Wanted) -> Result<Chunks> {
         Some(Kind::Csv) => {
             let f = std::fs::File::open(path)
                 .map_err(|e| Error::data(format!("{}: {e}", path.display())))?;
-            csv::read(path, std::io::BufReader::with_capacity(1 << 20, f), names)
+            csv::read_file(path, f, names)
         }
         Some(Kind::Parquet) => {
             let f = std::fs::File::open(path)
@@ -324,7 +327,7 @@ pub fn read_file(path: &Path, names: &Wanted) -> Result<Chunks> {
 pub fn read_bytes(path: &Path, bytes: &[u8], names: &Wanted) -> Result<Chunks> {
     match kind(path) {
         Some(Kind::Json) => json::read(path, bytes, names),
-        Some(Kind::Csv) => csv::read(path, bytes, names),
+        Some(Kind::Csv) => csv::read_bytes(path, bytes, names),
         Some(Kind::Parquet) => parquet::read_bytes(path, bytes, names),
         None => Err(Error::data(format!(
             "{}: not a data file (use .json, .csv or .parquet)",

@@ -7,6 +7,7 @@ use super::input::Input;
 use super::meta::{Chunk, ColumnType, Kind, DOUBLE, FLOAT, INT32, INT64};
 use super::rle::{Rle, PAD};
 use super::Unsupported;
+use crate::source::files::assemble::Coder;
 use polars_parquet::parquet::compression::{decompress, Compression, DecompressionContext};
 
 /// The largest page (compressed or not) the direct reader takes; the general
@@ -82,11 +83,6 @@ enum Dict {
 enum Values {
     Plain { at: usize, end: usize },
     Dict(Rle),
-}
-
-/// The metric codes of text: a code per distinct string.
-pub trait Coder {
-    fn code(&mut self, text: &[u8]) -> Result<u32, Unsupported>;
 }
 
 /// A reader's page buffers, kept from one column chunk to the next (a new

@@ -1,7 +1,8 @@
-//! `*.csv`: `timestamp,metric,value` (any column order, a header of any case).
+//! The general CSV reader: the `csv` crate (RFC 4180: quotes, any line
+//! ends), a record at a time; its errors name the file and the line.
 
-use super::values::{check_time, check_value, parse_timestamp};
-use super::{Chunks, Wanted};
+use super::super::values::{check_time, check_value, parse_timestamp};
+use super::super::{Chunks, Wanted};
 use crate::error::{Error, Result};
 use crate::series::fmt_time;
 use std::path::Path;
