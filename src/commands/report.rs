@@ -20,30 +20,30 @@ pub fn run(c: &Common, format: Format) -> Result<u8> {
     Ok(exit::OK)
 }
 
-/// `--out DIR`: report.md, report.json and the charts (`report` and `check`).
+/// `--out DIR`: report.md, report.json and the charts (`report` and `check`),
+/// each chart drawn as it is written.
 pub fn write_folder(c: &Common, report: &Report, dir: &Path) -> Result<()> {
-    let charts = charts::render_with(
+    let plan = charts::Plan::new(
         report,
         &ChartOptions {
             format: c.chart_format,
         },
-    )?;
-    let (overview, links) = charts.links();
+    );
+    let (overview, links) = plan.links();
     let md = markdown::Markdown {
         overview: Some(overview),
         charts: links,
     };
-    let mut files = vec![
-        ("report.md".to_string(), md.render(report)),
-        (
-            "report.json".to_string(),
-            crate::report::json::Json.render(report),
-        ),
-    ];
-    files.extend(charts.files());
-    output::write_report_dir(dir, &files)?;
+    let images: Vec<&charts::Planned> = plan.images().collect();
+    let mut names = vec!["report.md".to_string(), "report.json".to_string()];
+    names.extend(images.iter().map(|p| p.file_name.clone()));
+    output::write_report_dir_with(dir, &names, &|i| match i {
+        0 => Ok(md.render(report)),
+        1 => Ok(crate::report::json::Json.render(report)),
+        _ => plan.draw(report, images[i - 2]),
+    })?;
     if !c.quiet {
-        eprintln!("wrote {} files to {}", files.len(), dir.display());
+        eprintln!("wrote {} files to {}", names.len(), dir.display());
     }
     Ok(())
 }

@@ -17,8 +17,15 @@ pub fn stdout(bytes: &[u8]) -> Result<()> {
 }
 
 /// Writes `bytes` to `path` atomically: readers see the old file or the new one.
-/// A file that is replaced keeps its permissions.
+/// A file that is replaced keeps its permissions. The file is on disk when
+/// this returns.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_as(path, bytes, true)
+}
+
+/// [`write_atomic`]; `sync`: on disk before the rename (else the caller
+/// syncs, once for many files).
+fn write_atomic_as(path: &Path, bytes: &[u8], sync: bool) -> Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -31,7 +38,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         if let Ok(meta) = std::fs::metadata(path) {
             f.set_permissions(meta.permissions())?;
         }
-        f.sync_all()?;
+        if sync {
+            f.sync_all()?;
+        }
         std::fs::rename(&tmp, path)
     })();
     res.map_err(|e| {
@@ -153,6 +162,21 @@ struct Manifest {
 /// files before they are written, so a run that is killed midway leaves
 /// nothing that the next run does not recognise and clean.
 pub fn write_report_dir(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
+    let names: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
+    write_report_dir_with(dir, &names, &|i| Ok(files[i].1.clone()))
+}
+
+/// [`write_report_dir`] for files made while they are written: `produce(i)`
+/// makes the bytes of `names[i]` (on every core), and one thread writes each
+/// as it comes (files in one folder are created one after another anyway;
+/// two writers only wait on each other), so memory holds a few files, not
+/// the report. The files are synced to disk once, together, before the
+/// manifest that lists them is.
+pub fn write_report_dir_with(
+    dir: &Path,
+    names: &[String],
+    produce: &(dyn Fn(usize) -> Result<Vec<u8>> + Sync),
+) -> Result<()> {
     let what = format!("--out {}", dir.display());
     match std::fs::metadata(dir) {
         Ok(m) if !m.is_dir() => {
@@ -168,13 +192,14 @@ pub fn write_report_dir(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
     let _lock = lock_dir(dir, &what)?;
     clean_legacy_staging(dir);
     let before = read_manifest(dir);
-    let ours = |n: &str| n == MANIFEST || before.contains(n) || files.iter().any(|(f, _)| f == n);
+    let now: BTreeSet<String> = names.iter().cloned().collect();
+    let ours = |n: &str| n == MANIFEST || before.contains(n) || now.contains(n);
     clean_stale_temps(dir, ours);
 
     // A file slo is about to write that it did not write before is the user's.
-    let foreign: Vec<&str> = files
+    let foreign: Vec<&str> = names
         .iter()
-        .map(|(n, _)| n.as_str())
+        .map(|n| n.as_str())
         .filter(|n| !before.contains(*n) && std::fs::symlink_metadata(dir.join(n)).is_ok())
         .collect();
     if !foreign.is_empty() {
@@ -189,21 +214,40 @@ pub fn write_report_dir(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
         )));
     }
 
-    let now: BTreeSet<String> = files.iter().map(|(n, _)| n.clone()).collect();
     let both: BTreeSet<String> = before.union(&now).cloned().collect();
     write_manifest(dir, &both)?;
-    // Each file is its own temporary file and rename, so they are written on
-    // every core (a fleet's report is thousands of charts); the first error
-    // in report order is the one shown.
+    // Made on every core, written by one thread in the order they come; the
+    // first error in report order is the one shown.
     use rayon::prelude::*;
-    let written: Vec<Result<()>> = files
-        .par_iter()
-        .map(|(name, bytes)| {
-            debug_assert!(!name.contains('/') && !name.contains(".."));
-            write_atomic(&dir.join(name), bytes)
-        })
-        .collect();
-    written.into_iter().collect::<Result<()>>()?;
+    let mut errors: Vec<Option<Error>> = (0..names.len()).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Result<Vec<u8>>)>(4);
+        let writer = scope.spawn(move || {
+            let mut failed: Vec<(usize, Error)> = Vec::new();
+            for (i, made) in rx {
+                let done = made.and_then(|bytes| {
+                    debug_assert!(!names[i].contains('/') && !names[i].contains(".."));
+                    write_atomic_as(&dir.join(&names[i]), &bytes, false)
+                });
+                if let Err(e) = done {
+                    failed.push((i, e));
+                }
+            }
+            failed
+        });
+        (0..names.len()).into_par_iter().for_each_with(tx, |tx, i| {
+            let _ = tx.send((i, produce(i)));
+        });
+        if let Ok(failed) = writer.join() {
+            for (i, e) in failed {
+                errors[i] = Some(e);
+            }
+        }
+    });
+    if let Some(e) = errors.into_iter().flatten().next() {
+        return Err(e);
+    }
+    sync_folder(dir);
     for stale in before.difference(&now) {
         let p = dir.join(stale);
         if std::fs::symlink_metadata(&p).is_ok_and(|m| m.is_file()) {
@@ -211,6 +255,19 @@ pub fn write_report_dir(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
         }
     }
     write_manifest(dir, &now)
+}
+
+/// Puts what was written in `dir` on disk: the file system's pending writes
+/// in one call where the system has one (Linux `syncfs`), the folder itself
+/// elsewhere. Best effort: the files are complete either way; this only
+/// makes them survive a power cut.
+fn sync_folder(dir: &Path) {
+    if let Ok(d) = std::fs::File::open(dir) {
+        #[cfg(target_os = "linux")]
+        let _ = rustix::fs::syncfs(&d);
+        #[cfg(not(target_os = "linux"))]
+        let _ = d.sync_all();
+    }
 }
 
 fn list(names: &[&str]) -> String {
