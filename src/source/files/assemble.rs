@@ -256,6 +256,13 @@ impl Part {
         &mut self.runs[self.run_of[k]]
     }
 
+    /// Rows of a code no SLO reads (counted when slo.yaml does not name it).
+    pub(super) fn count_rows(&mut self, c: u32, n: u64) {
+        if c != SKIP && c & UNREAD != 0 {
+            self.count(c, n);
+        }
+    }
+
     /// Rows of unread code `c`.
     fn count(&mut self, c: u32, n: u64) {
         match self.unread.iter_mut().find(|(u, _)| *u == c) {

@@ -48,6 +48,9 @@ pub struct RowGroup {
     pub rows: u64,
     /// timestamp, metric, value.
     pub chunks: [Chunk; 3],
+    /// The one metric of every row, when the metric column's statistics say
+    /// so exactly (min = max, both exact, no null).
+    pub label: Option<Vec<u8>>,
 }
 
 #[derive(Debug)]
@@ -86,9 +89,13 @@ struct RawChunk {
     compressed: Option<i64>,
     data: Option<i64>,
     dictionary: Option<i64>,
-    /// Statistics: max_value, or the older max.
+    /// Statistics: max_value, or the older max; min_value; null_count;
+    /// whether max and min are exact (absent: they are).
     max: Option<Vec<u8>>,
     max_old: Option<Vec<u8>>,
+    min: Option<Vec<u8>>,
+    nulls: Option<i64>,
+    inexact: bool,
 }
 
 #[derive(Default)]
@@ -126,6 +133,9 @@ impl Raw {
             Event::Int([4, 1, 3, 11], v) => self.chunk.dictionary = Some(v),
             Event::Bytes([4, 1, 3, 12, 5], b) => self.chunk.max = Some(b.to_vec()),
             Event::Bytes([4, 1, 3, 12, 1], b) => self.chunk.max_old = Some(b.to_vec()),
+            Event::Bytes([4, 1, 3, 12, 6], b) => self.chunk.min = Some(b.to_vec()),
+            Event::Int([4, 1, 3, 12, 3], v) => self.chunk.nulls = Some(v),
+            Event::Bool([4, 1, 3, 12, 7 | 8], false) => self.chunk.inexact = true,
             Event::End([4, 1]) => self.group_chunks.push(std::mem::take(&mut self.chunk)),
             Event::End([4]) => {
                 let chunks = std::mem::take(&mut self.group_chunks);
@@ -218,9 +228,15 @@ pub fn read(meta: &[u8], len: u64) -> Result<Meta, Unsupported> {
             _ if rows > 0 => every_newest = false,
             _ => {}
         }
+        let m = &chunks[at[1]];
+        let label = match (&m.min, &m.max, m.nulls) {
+            (Some(lo), Some(hi), Some(0)) if lo == hi && !m.inexact => Some(lo.clone()),
+            _ => None,
+        };
         row_groups.push(RowGroup {
             rows: rows as u64,
             chunks: [out[0], out[1], out[2]],
+            label,
         });
     }
     Ok(Meta {

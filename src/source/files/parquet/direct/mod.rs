@@ -23,7 +23,7 @@ pub use input::Input;
 
 pub use super::super::assemble::Unsupported;
 
-use super::super::assemble::{Assembly, Local, Part, Table, FLUSH};
+use super::super::assemble::{Assembly, Coder, Local, Part, Table, FLUSH, UNREAD};
 use super::super::Wanted;
 use column::{Buffers, ColumnReader};
 use std::sync::mpsc::{sync_channel, Receiver};
@@ -64,16 +64,40 @@ pub fn read(input: &(impl Input + ?Sized), names: &Wanted) -> Result<super::Chun
         .min(groups)
         .max(1);
     let mut assembly = Assembly::new(room);
+    // A row group of one label that no SLO reads, by its statistics, is not
+    // decoded: a metric of slo.yaml read by no SLO is skipped, a label
+    // slo.yaml does not name is counted by the group's rows.
+    let mut skipped: Vec<Option<Part>> = (0..groups).map(|_| None).collect();
+    let mut coder = Local::new(&table, names);
+    for (g, rg) in meta.row_groups.iter().enumerate() {
+        if let Some(label) = &rg.label {
+            let c = coder.code(label)?;
+            if c & UNREAD != 0 {
+                let mut part = Part::new(0, room);
+                part.count_rows(c, rg.rows);
+                part.last = true;
+                skipped[g] = Some(part);
+            }
+        }
+    }
+    let decoded: Vec<usize> = (0..groups).filter(|g| skipped[*g].is_none()).collect();
+    if std::env::var_os("SLO_DEBUG").is_some() {
+        eprintln!(
+            "debug: {} of {groups} row groups decoded (the others hold one label no SLO reads)",
+            decoded.len()
+        );
+    }
+    let workers = workers.min(decoded.len()).max(1);
     std::thread::scope(|scope| -> Result<(), Unsupported> {
         let mut rx: Vec<Receiver<Msg>> = Vec::with_capacity(workers);
         for w in 0..workers {
             let (tx, r) = sync_channel::<Msg>(1);
             rx.push(r);
-            let (meta, table) = (&meta, &table);
+            let (meta, table, decoded) = (&meta, &table, &decoded);
             scope.spawn(move || {
                 let mut coder = Local::new(table, names);
                 let mut bufs: [Buffers; 3] = Default::default();
-                for g in (w..groups).step_by(workers) {
+                for &g in decoded.iter().skip(w).step_by(workers) {
                     let with = (names, &mut coder, &mut bufs);
                     let sent = decode_group(input, meta, g, with, &mut |m| tx.send(m).is_ok());
                     if !sent {
@@ -82,10 +106,18 @@ pub fn read(input: &(impl Input + ?Sized), names: &Wanted) -> Result<super::Chun
                 }
             });
         }
-        // The parts in file order: row group g comes from worker g % workers.
-        for g in 0..groups {
+        // The parts in file order: the k-th decoded row group comes from
+        // worker k % workers.
+        let mut k = 0;
+        for slot in skipped.iter_mut() {
+            if let Some(part) = slot.take() {
+                assembly.take(part, &table)?;
+                continue;
+            }
+            let w = k % workers;
+            k += 1;
             loop {
-                let part = rx[g % workers]
+                let part = rx[w]
                     .recv()
                     .map_err(|_| Unsupported::new("a worker stopped"))??;
                 let last = part.last;
