@@ -781,6 +781,14 @@ fn a_damaged_parquet_footer_is_a_data_error() {
             "field 1 has Thrift type 1 where an integer is expected",
         ),
         ("parquet/view-capacity-11tb", "a row group declares"),
+        (
+            "parquet/page-header-bool-count-2eb",
+            "field 1 has Thrift type 1 where an integer is expected",
+        ),
+        (
+            "parquet/page-values-mismatch",
+            "a column chunk of 435 values whose pages hold 434",
+        ),
     ] {
         let crash = repo().join("fuzz/regressions").join(name);
         let dir = project(CONFIG, "x.csv", "timestamp,metric,value\n");

@@ -88,6 +88,10 @@ fn pages<R: Read + Seek>(r: &mut R, c: &Chunk, data_end: u64) -> Result<(), Stri
     }
     let end = start + size;
     let mut pos = start;
+    // The data pages' values (not the dictionary's) add up to the chunk's
+    // (polars sized a validity bitmap by what a page declares past the
+    // chunk's end: a 2^61-byte reservation, found by fuzzing).
+    let mut page_values: i64 = 0;
     let mut buf = Vec::new();
     while pos < end {
         let want = ((end - pos) as usize).min(1 << 20);
@@ -99,6 +103,9 @@ fn pages<R: Read + Seek>(r: &mut R, c: &Chunk, data_end: u64) -> Result<(), Stri
         let mut compressed = None;
         let mut bad: Option<String> = None;
         w.walk_any(&mut |ev| {
+            if let Event::Int([5 | 8, 1], v) = ev {
+                page_values = page_values.saturating_add(v);
+            }
             if let Event::Int(path, v) = ev {
                 let field = match path {
                     [2] => "uncompressed_page_size",
@@ -127,7 +134,12 @@ fn pages<R: Read + Seek>(r: &mut R, c: &Chunk, data_end: u64) -> Result<(), Stri
             return Err("a page runs past its column chunk".into());
         }
     }
-    Ok(())
+    match c.values {
+        Some(v) if v != page_values => Err(format!(
+            "a column chunk of {v} values whose pages hold {page_values}"
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// A column chunk's place in the file.
@@ -136,6 +148,7 @@ struct Chunk {
     data: Option<i64>,
     dictionary: Option<i64>,
     size: Option<i64>,
+    values: Option<i64>,
 }
 
 #[derive(Default)]
@@ -157,6 +170,7 @@ impl Footer {
             Event::Int([4, 1, 3, f], v) => {
                 let c = self.current.get_or_insert_with(Chunk::default);
                 match f {
+                    5 => c.values = Some(v),
                     7 => c.size = Some(v),
                     9 => c.data = Some(v),
                     11 => c.dictionary = Some(v),
@@ -198,6 +212,10 @@ enum Ctx {
     Statistics,
     KeyValue,
     ColumnOrder,
+    PageHeader,
+    DataPageHeader,
+    DictionaryPageHeader,
+    DataPageHeaderV2,
     /// A struct polars skips (or reads no field of): any field goes.
     Other,
 }
@@ -273,6 +291,21 @@ impl Ctx {
             (Statistics, 7 | 8) => Bool,
             (KeyValue, 1 | 2) => Binary,
             (ColumnOrder, 1 | 2) => Struct(Other),
+            // Page headers: a count written as another type put polars out
+            // of step (fuzzing: a num_values written as a boolean, then a
+            // 2^61-byte validity bitmap).
+            (PageHeader, 1..=4) => Varint,
+            (PageHeader, 5) => Struct(DataPageHeader),
+            (PageHeader, 7) => Struct(DictionaryPageHeader),
+            (PageHeader, 8) => Struct(DataPageHeaderV2),
+            (PageHeader, 6) => Struct(Other),
+            (DataPageHeader, 1..=4) => Varint,
+            (DataPageHeader, 5) => Struct(Statistics),
+            (DictionaryPageHeader, 1 | 2) => Varint,
+            (DictionaryPageHeader, 3) => Bool,
+            (DataPageHeaderV2, 1..=6) => Varint,
+            (DataPageHeaderV2, 7) => Bool,
+            (DataPageHeaderV2, 8) => Struct(Statistics),
             _ => Want::Any,
         }
     }
@@ -333,9 +366,9 @@ impl<'a> Walker<'a> {
         self.structure(Ctx::FileMetaData, f)
     }
 
-    /// Walks a page header (no field polars reads as a list).
+    /// Walks a page header, each field polars reads of the type it reads.
     fn walk_any(&mut self, f: &mut dyn FnMut(Event<'_, 'a>)) -> Result<(), String> {
-        self.structure(Ctx::Other, f)
+        self.structure(Ctx::PageHeader, f)
     }
 
     fn left(&self) -> usize {
