@@ -144,7 +144,7 @@ fn run(slos: usize, days: i64, with_json: bool) -> Row {
     let (compute, report) = best(3, || evaluate(&cfg, &data, &eval).expect("evaluate"));
     let (render, _) = best(3, || {
         [Format::Table, Format::Markdown, Format::Json]
-            .map(|f| renderer(f, false).render(&report).len())
+            .map(|f| renderer(f, false, None).render(&report).len())
     });
     drop(data);
     Row {

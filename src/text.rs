@@ -32,6 +32,29 @@ pub fn escape(s: &str, keep_newlines: bool) -> Cow<'_, str> {
 
 /// One line for a terminal table or list: newlines become spaces, then
 /// everything else unsafe is escaped.
+/// `s` without its ANSI colour sequences (`ESC [ ... m`): what a terminal
+/// shows of it.
+pub fn strip_ansi(s: &str) -> Cow<'_, str> {
+    if !s.contains('\x1b') {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            // Skip to the end of the sequence (a letter).
+            for d in chars.by_ref() {
+                if d.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 pub fn line(s: &str) -> String {
     escape(&s.replace(['\r', '\n'], " "), false).into_owned()
 }

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 pub fn slo() -> Command {
     let mut c = Command::cargo_bin("slo").unwrap();
-    c.env_remove("GITHUB_STEP_SUMMARY").env("NO_COLOR", "1");
+    c.env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("COLUMNS")
+        .env("NO_COLOR", "1");
     c
 }
 
@@ -706,4 +708,66 @@ fn completions_and_man_page() {
             .code(),
         Some(2)
     );
+}
+
+// What the data leaves out of the windows is said once, naming the SLOs: a
+// T well past the newest data, and windows that start before the data.
+#[test]
+fn data_that_does_not_cover_the_windows_is_warned_about() {
+    let run = |as_of: Option<&str>| {
+        let mut c = slo();
+        c.current_dir(repo()).args(["report", "--format", "json"]);
+        if let Some(t) = as_of {
+            c.args(["--as-of", t]);
+        }
+        let out = c.output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        stderr(&out)
+    };
+    // slo.yaml pins T at the end of the sample: nothing to say.
+    assert_eq!(run(None), "");
+    // Two weeks later: every SLO's data ends 14 days before T.
+    let late = run(Some("2026-12-07T00:00:00Z"));
+    assert!(
+        late.contains("well past the newest data of 5 SLOs")
+            && late.contains("`availability` (its data ends 2026-11-23T00:00:00Z, 14 d before T)")
+            && late.contains("--as-of latest"),
+        "{late}"
+    );
+    // Early in the sample: the 30-day window starts before the data (the
+    // 7-day windows barely, the 1-day ones not at all).
+    let short = run(Some("2026-10-25T00:00:00Z"));
+    assert!(
+        short.contains("does not cover the whole window of 3 SLOs")
+            && short.contains(
+                "`availability` (data from 2026-10-19T00:00:00Z, window from 2026-09-25T00:00:00Z)"
+            )
+            && !short.contains("`throughput`"),
+        "{short}"
+    );
+    assert!(!short.contains("well past"), "{short}");
+}
+
+// A terminal's width (COLUMNS, as shells set it) is what the table fits.
+#[test]
+fn the_table_fits_columns() {
+    let out = slo()
+        .current_dir(repo())
+        .env("COLUMNS", "80")
+        .arg("report")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    let widest = text
+        .lines()
+        .filter(|l| l.starts_with(['╭', '│', '╰']))
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap();
+    assert!(widest <= 80, "{widest}\n{text}");
+    assert!(text.contains("too narrow for"), "{text}");
+    // Piped, without COLUMNS: every column.
+    let out = slo().current_dir(repo()).arg("report").output().unwrap();
+    assert!(stdout(&out).contains("worst burn"), "{}", stdout(&out));
 }

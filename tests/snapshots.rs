@@ -60,7 +60,7 @@ fn report() -> Report {
 }
 
 fn render(f: Format) -> String {
-    String::from_utf8(renderer(f, false).render(&report())).unwrap()
+    String::from_utf8(renderer(f, false, None).render(&report())).unwrap()
 }
 
 #[test]
@@ -80,7 +80,57 @@ fn json() {
 
 #[test]
 fn coloured_table_marks_status() {
-    let s = String::from_utf8(renderer(Format::Table, true).render(&report())).unwrap();
+    let s = String::from_utf8(renderer(Format::Table, true, None).render(&report())).unwrap();
     assert!(s.contains("\x1b[1;31mBREACHED\x1b[0m"), "{s}");
     assert!(s.contains("\x1b[90mno data\x1b[0m"), "{s}");
+}
+
+// The table fits the terminal: columns go by priority (trend, worst burn,
+// window, objective, alerts), then long SLO names are cut; what went is said.
+#[test]
+fn the_table_fits_the_terminal() {
+    let width = |s: &str| {
+        s.lines()
+            .skip(1)
+            .take_while(|l| l.starts_with(['╭', '│', '├', '╰']))
+            .map(|l| l.chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    let full = String::from_utf8(renderer(Format::Table, false, None).render(&report())).unwrap();
+    let wide = width(&full);
+    assert!(!full.contains("too narrow"), "{full}");
+    for cols in [200, wide, wide - 1, 90, 70, 40] {
+        let s = String::from_utf8(renderer(Format::Table, false, Some(cols)).render(&report()))
+            .unwrap();
+        let w = width(&s);
+        // (The four columns that stay, names cut to 8 characters, take 54.)
+        assert!(w <= cols.max(54), "{cols} columns: {w} wide\n{s}");
+        for always in ["SLO", "status", "budget left", "SLI"] {
+            assert!(s.lines().nth(2).unwrap().contains(always), "{cols}: {s}");
+        }
+        if cols >= wide {
+            assert_eq!(s, full);
+        } else {
+            let note = s
+                .lines()
+                .find(|l| l.contains("too narrow for"))
+                .unwrap_or("");
+            assert!(note.contains("trend"), "{cols}: {s}");
+        }
+    }
+    // 130 columns: trend and worst burn go first, the firing alerts stay.
+    let s = String::from_utf8(renderer(Format::Table, false, Some(130)).render(&report())).unwrap();
+    let head = s.lines().nth(2).unwrap();
+    assert!(
+        !head.contains("trend") && !head.contains("worst burn"),
+        "{s}"
+    );
+    assert!(
+        head.contains("alerts") && s.contains("ticket (144m/12m)"),
+        "{s}"
+    );
+    // Narrower than the four columns that stay: long SLO names are cut.
+    let s = String::from_utf8(renderer(Format::Table, false, Some(40)).render(&report())).unwrap();
+    assert!(s.contains("availab…"), "{s}");
 }

@@ -142,6 +142,9 @@ pub fn evaluate_with(c: &Common, cfg: &Config) -> Result<Report> {
     let loaded = source::load(cfg, &plan(c, cfg, pinned)?, &load_options(c))?;
     let data = loaded.data;
     let (as_of, requested) = compute::settle_t(cfg, pinned, &data);
+    for w in compute::coverage_warnings(cfg, &data, as_of) {
+        crate::warn(&w);
+    }
     let mut report = compute::evaluate(
         cfg,
         &data,

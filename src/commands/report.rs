@@ -16,8 +16,24 @@ pub fn run(c: &Common, format: Format) -> Result<u8> {
     if let Some(dir) = &c.out {
         write_folder(c, &report, dir)?;
     }
-    output::stdout(&renderer(format, color).render(&report))?;
+    output::stdout(&renderer(format, color, terminal_width()).render(&report))?;
     Ok(exit::OK)
+}
+
+/// The width the table fits: `COLUMNS` when set, else the terminal's when
+/// stdout is one (a table piped to a file keeps every column).
+fn terminal_width() -> Option<usize> {
+    if let Some(n) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|n| *n > 0)
+    {
+        return Some(n);
+    }
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    terminal_size::terminal_size().map(|(w, _)| w.0 as usize)
 }
 
 /// `--out DIR`: report.md, report.json and the charts (`report` and `check`),

@@ -130,6 +130,93 @@ pub fn settle_t(cfg: &Config, pinned: Option<(i64, u32)>, data: &DataSet) -> (i6
     (floor(chrono::Utc::now().timestamp()), None)
 }
 
+/// What the data leaves out of the SLOs' windows at `t`, as warnings: SLOs
+/// whose data ends well before T (an hour, or two periods, whichever is
+/// longer: the end of the window holds nothing), and SLOs whose data starts
+/// after their window does (they are judged on part of it). One warning per
+/// kind, naming the SLOs; metrics with no point at all are warned about
+/// where they are read.
+pub fn coverage_warnings(cfg: &Config, data: &DataSet, t: i64) -> Vec<String> {
+    const SHOWN: usize = 5;
+    let mut late = Vec::new();
+    let mut short = Vec::new();
+    for slo in &cfg.slos {
+        let inputs = cfg.queries_of(slo.sli.inputs());
+        let spans: Vec<(i64, i64)> = inputs
+            .iter()
+            .filter_map(|m| {
+                let (first, last) = data.get(&m.name)?.first_last()?;
+                Some((first, last + m.period))
+            })
+            .collect();
+        let (Some(first), Some(end)) = (
+            spans.iter().map(|s| s.0).min(),
+            spans.iter().map(|s| s.1).max(),
+        ) else {
+            continue;
+        };
+        let gap = t - end;
+        if gap >= (2 * slo.period).max(3_600) {
+            late.push(format!(
+                "`{}` (its data ends {}, {} before T)",
+                slo.name,
+                fmt_time(end),
+                roughly(gap)
+            ));
+        }
+        let (start, _) = window::bounds(&slo.window, t);
+        if first > start && first < t {
+            short.push(format!(
+                "`{}` (data from {}, window from {})",
+                slo.name,
+                fmt_time(first),
+                fmt_time(start)
+            ));
+        }
+    }
+    let list = |v: &[String]| {
+        let mut s = v.iter().take(SHOWN).cloned().collect::<Vec<_>>().join(", ");
+        if v.len() > SHOWN {
+            s.push_str(&format!(" and {} more", v.len() - SHOWN));
+        }
+        s
+    };
+    let mut out = Vec::new();
+    if !late.is_empty() {
+        out.push(format!(
+            "the evaluation time {} is well past the newest data of {} SLO{}: {}; the end of {} window{} holds no data (pass --as-of latest to report at the end of the data)",
+            fmt_time(t),
+            late.len(),
+            if late.len() == 1 { "" } else { "s" },
+            list(&late),
+            if late.len() == 1 { "its" } else { "their" },
+            if late.len() == 1 { "" } else { "s" },
+        ));
+    }
+    if !short.is_empty() {
+        out.push(format!(
+            "the data does not cover the whole window of {} SLO{}: {}; {} judged on the part the data covers",
+            short.len(),
+            if short.len() == 1 { "" } else { "s" },
+            list(&short),
+            if short.len() == 1 { "it is" } else { "they are" },
+        ));
+    }
+    out
+}
+
+/// A duration for people, to the minute: `14 d 3 h`, `2 h 5 min`, `45 min`.
+fn roughly(secs: i64) -> String {
+    let (d, h, m) = (secs / 86_400, secs % 86_400 / 3_600, secs % 3_600 / 60);
+    match (d, h, m) {
+        (0, 0, m) => format!("{m} min"),
+        (0, h, 0) => format!("{h} h"),
+        (0, h, m) => format!("{h} h {m} min"),
+        (d, 0, _) => format!("{d} d"),
+        (d, h, _) => format!("{d} d {h} h"),
+    }
+}
+
 /// The largest period of the metrics of slo.yaml: T is floored to it.
 pub fn largest_period(cfg: &Config) -> i64 {
     cfg.metrics

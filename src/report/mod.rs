@@ -27,9 +27,10 @@ pub enum Format {
     Json,
 }
 
-pub fn renderer(format: Format, color: bool) -> Box<dyn Renderer> {
+/// The renderer of `format`; `width`: the terminal's, for the table.
+pub fn renderer(format: Format, color: bool, width: Option<usize>) -> Box<dyn Renderer> {
     match format {
-        Format::Table => Box::new(table::Table { color }),
+        Format::Table => Box::new(table::Table { color, width }),
         Format::Markdown => Box::new(markdown::Markdown::default()),
         Format::Json => Box::new(json::Json),
     }
