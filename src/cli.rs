@@ -164,6 +164,10 @@ pub enum Command {
     },
     /// Parse and check slo.yaml; touches no data source.
     Validate,
+    /// Write a starting slo.yaml (at --config): a commented template, or with
+    /// --alb, --target-group or --api-gateway the usual four SLOs over that
+    /// resource's CloudWatch metrics. An existing file is kept unless --force.
+    Init(InitArgs),
     /// Write the burn-rate alerts of slo.yaml for the system that pages.
     Export {
         /// What to write.
@@ -192,6 +196,36 @@ pub enum Command {
         #[command(flatten)]
         source: SourceArgs,
     },
+}
+
+/// `slo init`: what slo.yaml is written for.
+#[derive(Debug, Args, Clone)]
+pub struct InitArgs {
+    /// An Application Load Balancer: its name (`my-alb`) or its LoadBalancer
+    /// dimension (`app/my-alb/50dc6c495c0c9188`).
+    #[arg(long, value_name = "NAME", group = "resource")]
+    pub alb: Option<String>,
+    /// An ALB target group: its name or its TargetGroup dimension.
+    #[arg(long, value_name = "NAME", group = "resource")]
+    pub target_group: Option<String>,
+    /// An API Gateway REST API: its ApiName.
+    #[arg(long, value_name = "NAME", group = "resource")]
+    pub api_gateway: Option<String>,
+    /// The service name in slo.yaml [default: the resource's name, else my-service].
+    #[arg(long, value_name = "NAME")]
+    pub service: Option<String>,
+    /// AWS region to ask (else AWS_REGION or the profile's); written to slo.yaml.
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// AWS profile (else AWS_PROFILE); written to slo.yaml.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// A CloudWatch endpoint (a local emulator, a VPC endpoint); written to slo.yaml.
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Replace the file if it exists.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

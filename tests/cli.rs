@@ -771,3 +771,51 @@ fn the_table_fits_columns() {
     let out = slo().current_dir(repo()).arg("report").output().unwrap();
     assert!(stdout(&out).contains("worst burn"), "{}", stdout(&out));
 }
+
+// slo init without a resource writes a template that validates, and never
+// replaces a file without --force.
+#[test]
+fn init_writes_a_template_and_keeps_an_existing_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let init = |extra: &[&str]| {
+        slo()
+            .current_dir(dir.path())
+            .arg("init")
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = init(&["--service", "checkout"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = std::fs::read_to_string(dir.path().join("slo.yaml")).unwrap();
+    assert!(
+        text.contains("service: checkout") && text.contains("type: files"),
+        "{text}"
+    );
+    let v = slo()
+        .current_dir(dir.path())
+        .arg("validate")
+        .output()
+        .unwrap();
+    assert_eq!(v.status.code(), Some(0), "{}", stderr(&v));
+    assert!(stdout(&v).contains("2 SLOs"), "{}", stdout(&v));
+    let out = init(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("slo.yaml: already there"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("slo.yaml")).unwrap(),
+        text
+    );
+    let out = init(&["--force"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(std::fs::read_to_string(dir.path().join("slo.yaml"))
+        .unwrap()
+        .contains("service: my-service"));
+    // One resource at a time.
+    let out = init(&["--alb", "a", "--api-gateway", "b"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}

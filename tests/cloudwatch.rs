@@ -195,6 +195,54 @@ impl Emulator {
         self.stats()[name].as_i64().unwrap_or(0)
     }
 
+    /// Seeds `(time, value)` points of one CloudWatch metric (namespace,
+    /// dimensions, name) with PutMetricData.
+    fn seed_metric(
+        &self,
+        namespace: &str,
+        dims: &[(&str, &str)],
+        name: &str,
+        points: &[(i64, f64)],
+    ) {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let conf = aws_config::defaults(BehaviorVersion::latest())
+                .region(Region::new(REGION))
+                .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
+                .endpoint_url(self.url())
+                .load()
+                .await;
+            let client = aws_sdk_cloudwatch::Client::new(&conf);
+            let dimensions: Vec<Dimension> = dims
+                .iter()
+                .map(|(k, v)| Dimension::builder().name(*k).value(*v).build())
+                .collect();
+            let data: Vec<MetricDatum> = points
+                .iter()
+                .map(|(t, v)| {
+                    MetricDatum::builder()
+                        .metric_name(name)
+                        .set_dimensions(Some(dimensions.clone()))
+                        .timestamp(DateTime::from_secs(t + 7))
+                        .value(*v)
+                        .build()
+                })
+                .collect();
+            for chunk in data.chunks(500) {
+                client
+                    .put_metric_data()
+                    .namespace(namespace)
+                    .set_metric_data(Some(chunk.to_vec()))
+                    .send()
+                    .await
+                    .expect("PutMetricData");
+            }
+        });
+    }
+
     /// Seeds the points (metric name of slo.yaml, time, value) with PutMetricData.
     fn seed(&self, points: &[(&str, i64, f64)]) {
         let rt = tokio::runtime::Builder::new_current_thread()
@@ -788,4 +836,128 @@ fn concurrent_runs_share_the_cache_safely() {
         .filter(|n| n.contains(".tmp-"))
         .collect();
     assert!(temps.is_empty(), "{temps:?}");
+}
+
+// slo init --alb asks CloudWatch (ListMetrics) what the load balancer has and
+// writes the usual four SLOs over it; the file validates, reports on the
+// emulator's data, and is never replaced without --force.
+#[test]
+fn init_writes_the_slos_of_a_load_balancer() {
+    let Some(emu) = Emulator::start() else { return };
+    let alb = "app/shop-alb/0f1e2d3c4b5a6978";
+    let t = base_t();
+    let minutes: Vec<i64> = (0..180).map(|k| t - HOUR * 3 + 60 * k).collect();
+    let elb = "AWS/ApplicationELB";
+    let by_alb = [("LoadBalancer", alb)];
+    emu.seed_metric(
+        elb,
+        &by_alb,
+        "RequestCount",
+        &minutes.iter().map(|m| (*m, 6_600.0)).collect::<Vec<_>>(),
+    );
+    emu.seed_metric(
+        elb,
+        &by_alb,
+        "HTTPCode_Target_5XX_Count",
+        &[(minutes[10], 3.0)],
+    );
+    emu.seed_metric(
+        elb,
+        &by_alb,
+        "TargetResponseTime",
+        &minutes.iter().map(|m| (*m, 0.25)).collect::<Vec<_>>(),
+    );
+    // Another load balancer, and the same one per zone: not it.
+    emu.seed_metric(
+        elb,
+        &[("LoadBalancer", "app/other/1")],
+        "RequestCount",
+        &[(minutes[0], 1.0)],
+    );
+    emu.seed_metric(
+        elb,
+        &[("LoadBalancer", alb), ("AvailabilityZone", "us-east-1a")],
+        "RequestCount",
+        &[(minutes[0], 1.0)],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("slo.yaml");
+    let init = |extra: &[&str]| {
+        let out = slo(&config)
+            .args(["init", "--region", REGION, "--endpoint-url", &emu.url()])
+            .args(extra)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (code, err) = init(&["--alb", "shop-alb"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains("LoadBalancer app/shop-alb/0f1e2d3c4b5a6978 (3 metrics listed"),
+        "{err}"
+    );
+    let text = std::fs::read_to_string(&config).unwrap();
+    for want in [
+        "service: shop-alb",
+        "type: cloudwatch",
+        "region: us-east-1",
+        "dimensions: { LoadBalancer: app/shop-alb/0f1e2d3c4b5a6978 }",
+        "name: HTTPCode_Target_5XX_Count",
+        "stat: \"TC(:2)\"",
+        "- name: latency",
+    ] {
+        assert!(text.contains(want), "{want}\n{text}");
+    }
+    assert!(!text.contains("allow_empty"), "{text}");
+    // It validates, and reports on the emulator's minutes.
+    let out = slo(&config).arg("validate").output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = slo(&config)
+        .args(["report", "--format", "json", "--history", "0", "--as-of"])
+        .arg(chrono::DateTime::from_timestamp(t, 0).unwrap().to_rfc3339())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let availability = &v["slos"][0];
+    assert_eq!(availability["total"], json!(180.0 * 6_600.0));
+    assert_eq!(availability["bad"], json!(3.0));
+    // (The emulator computes Sum, Average, Minimum, Maximum, SampleCount and
+    // pNN, not TC(:2): the latency SLO has no data here.)
+    assert_eq!(v["slos"][1]["name"], json!("latency"));
+    assert_eq!(v["slos"][2]["name"], json!("throughput"));
+    // 110 requests a second in each of the 180 minutes with data.
+    assert_eq!(v["slos"][2]["good"], json!(180.0));
+    assert_eq!(v["slos"][3]["bad"], json!(3.0));
+    // Kept unless --force; a name that is no load balancer names those there are.
+    std::fs::write(&config, "mine").unwrap();
+    let (code, err) = init(&["--alb", "shop-alb"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("already there") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), "mine");
+    let (code, err) = init(&["--alb", "shop-alb", "--force"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_ne!(std::fs::read_to_string(&config).unwrap(), "mine");
+    let (code, err) = init(&["--alb", "shopp-alb", "--force"]);
+    assert_eq!(code, Some(3), "{err}");
+    assert!(
+        err.contains("`app/shop-alb/0f1e2d3c4b5a6978`") && err.contains("`app/other/1`"),
+        "{err}"
+    );
 }

@@ -4,6 +4,7 @@
 mod check;
 mod export;
 mod fetch;
+mod init;
 mod report;
 mod validate;
 
@@ -25,6 +26,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             eval,
         } => check::run(&Common::with_eval(g, &eval), format, &fail_on),
         Command::Validate => validate::run(&Common::new(g)),
+        Command::Init(args) => init::run(g, &args),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let mut out = Vec::new();

@@ -3,6 +3,7 @@
 
 mod alerts;
 pub mod expr;
+pub mod init;
 mod locate;
 mod metrics;
 pub mod raw;

@@ -35,6 +35,7 @@
 mod calls;
 pub mod client;
 mod coarse;
+pub mod discover;
 pub mod key;
 pub mod plan;
 
