@@ -188,6 +188,9 @@ pub enum Command {
     },
     /// Print the man page, roff (`slo man > /usr/local/share/man/man1/slo.1`).
     Man,
+    /// Print the JSON Schema of slo.yaml, for editors (`slo schema > slo.schema.json`,
+    /// then `# yaml-language-server: $schema=./slo.schema.json` atop slo.yaml).
+    Schema,
     /// Pull the series from the configured source into the local cache.
     Fetch {
         /// `json` prints what was fetched (calls, datapoints, queries) on stdout.

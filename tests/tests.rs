@@ -17,5 +17,6 @@ mod readers;
 mod reference;
 mod robustness;
 mod scale;
+mod schema;
 mod snapshots;
 mod spent;

@@ -34,6 +34,10 @@ pub fn run(cli: Cli) -> Result<u8> {
             crate::report::output::stdout(&out)?;
             Ok(crate::error::exit::OK)
         }
+        Command::Schema => {
+            crate::report::output::stdout(crate::config::SCHEMA.as_bytes())?;
+            Ok(crate::error::exit::OK)
+        }
         Command::Man => {
             use clap::CommandFactory;
             let mut out = Vec::new();

@@ -3,6 +3,9 @@
 
 mod alerts;
 pub mod expr;
+
+/// The JSON Schema of slo.yaml (docs/slo.schema.json), for editors: `slo schema`.
+pub const SCHEMA: &str = include_str!("../../docs/slo.schema.json");
 pub mod init;
 mod locate;
 mod metrics;
