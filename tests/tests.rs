@@ -1,6 +1,7 @@
 //! The one integration-test binary (it links polars once): modules by theme.
 #![allow(clippy::unwrap_used)]
 
+mod action;
 mod cli;
 mod cloudwatch;
 mod common;
