@@ -181,6 +181,22 @@ pub enum Command {
         #[arg(long, value_name = "RFC3339")]
         as_of: Option<String>,
     },
+    /// Write slo.yaml (at --config, or --out) from other tools' SLO documents:
+    /// `slo import openslo slos.yaml ...`. An existing file is kept unless --force.
+    Import {
+        /// The format of the files.
+        #[arg(value_enum)]
+        format: ImportFormat,
+        /// The files (all their documents are read together).
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Write here instead of --config's path; `-` for stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Replace the file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
     /// Print a shell completion script (`slo completions bash > /etc/bash_completion.d/slo`).
     Completions {
         #[arg(value_enum)]
@@ -229,6 +245,14 @@ pub struct InitArgs {
     /// Replace the file if it exists.
     #[arg(long)]
     pub force: bool,
+}
+
+/// What `slo import` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ImportFormat {
+    /// OpenSLO v1 documents (SLO, SLI, DataSource, AlertPolicy, ...) with
+    /// CloudWatch metric sources, as Nobl9 writes them.
+    Openslo,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

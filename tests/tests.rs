@@ -11,6 +11,7 @@ mod fuzz_corpus;
 #[path = "support/generate.rs"]
 mod generate;
 mod math;
+mod openslo;
 #[path = "support/prometheus.rs"]
 mod prom_server;
 mod prometheus;

@@ -4,6 +4,7 @@
 mod check;
 mod export;
 mod fetch;
+mod import;
 mod init;
 mod report;
 mod validate;
@@ -27,6 +28,12 @@ pub fn run(cli: Cli) -> Result<u8> {
         } => check::run(&Common::with_eval(g, &eval), format, &fail_on),
         Command::Validate => validate::run(&Common::new(g)),
         Command::Init(args) => init::run(g, &args),
+        Command::Import {
+            format,
+            files,
+            out,
+            force,
+        } => import::run(g, format, &files, out.as_deref(), force),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let mut out = Vec::new();

@@ -9,6 +9,7 @@ pub const SCHEMA: &str = include_str!("../../docs/slo.schema.json");
 pub mod init;
 mod locate;
 mod metrics;
+pub mod openslo;
 pub mod raw;
 mod slos;
 mod yaml;
@@ -35,6 +36,12 @@ pub const MAX_CONFIG_BYTES: u64 = 16 << 20;
 /// Reads and validates slo.yaml: a regular file (not a FIFO or a device, which
 /// could block or never end) of at most [`MAX_CONFIG_BYTES`].
 pub fn load(path: &Path) -> Result<Config> {
+    parse(path, &read_text(path)?)
+}
+
+/// The text of a configuration file (slo.yaml, OpenSLO documents): a regular
+/// file of at most [`MAX_CONFIG_BYTES`], UTF-8.
+pub fn read_text(path: &Path) -> Result<String> {
     let fail = |message: String, hint: Option<String>| Error::Config {
         file: path.to_path_buf(),
         line: None,
@@ -82,7 +89,7 @@ pub fn load(path: &Path) -> Result<Config> {
             None,
         )
     })?;
-    parse(path, &text)
+    Ok(text)
 }
 
 /// Validates slo.yaml's text; `path` names it in errors and anchors relative paths.

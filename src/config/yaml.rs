@@ -8,7 +8,7 @@ pub const MAX_YAML_DEPTH: usize = 64;
 /// The deepest nesting of `text`, flow (`[ {`) and block (indentation, `- `)
 /// together, and the line where it is reached; strings and comments are
 /// skipped. An estimate that never undercounts what the parser will recurse.
-pub(super) fn yaml_depth(text: &str) -> (usize, usize) {
+pub(crate) fn yaml_depth(text: &str) -> (usize, usize) {
     let mut indents: Vec<usize> = Vec::new();
     let mut flow = 0usize;
     let mut worst = (0, 0);

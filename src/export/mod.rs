@@ -4,6 +4,7 @@
 //! FILE` atomically).
 
 pub mod cloudformation;
+pub mod openslo;
 pub mod prometheus;
 
 use crate::error::Result;
@@ -17,6 +18,9 @@ pub enum Target {
     PrometheusRules,
     /// A CloudFormation template: metric-math alarms and a composite alarm per alert.
     Cloudformation,
+    /// OpenSLO v1 documents (SLO, DataSource, Service, AlertPolicy), which
+    /// `slo import openslo` reads back.
+    Openslo,
 }
 
 /// Writes the export of `cfg` for `target`, evaluated for the windows at `t`
@@ -26,9 +30,14 @@ pub fn run(cfg: &Config, target: Target, t: i64, out: Option<&Path>) -> Result<(
     let (text, skipped) = match target {
         Target::PrometheusRules => prometheus::rules(cfg, t),
         Target::Cloudformation => cloudformation::template(cfg, t),
+        Target::Openslo => openslo::documents(cfg),
     };
     for (name, why) in &skipped {
-        crate::warn(&format!("SLO `{name}` {why}"));
+        if name.is_empty() {
+            crate::warn(why);
+        } else {
+            crate::warn(&format!("SLO `{name}` {why}"));
+        }
     }
     match out {
         Some(path) => crate::report::output::write_atomic(path, text.as_bytes()),
