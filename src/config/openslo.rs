@@ -810,12 +810,14 @@ fn source(
     {
         let region = region.as_str();
         match &b.region {
-            Some(other) if other != region => return Err(r(
-                ".spec.region",
-                &format!(
+            Some(other) if other != region => {
+                return Err(r(
+                    ".spec.region",
+                    &format!(
                     "`{region}`, where other metrics are in `{other}`: slo.yaml reads one region"
                 ),
-            )),
+                ))
+            }
             _ => b.region = Some(region.to_string()),
         }
     }

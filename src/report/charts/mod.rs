@@ -479,6 +479,8 @@ thread_local! {
     /// Each thread's pixel buffer for PNG charts, and its zlib state.
     static PIXELS: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
     static DEFLATE: std::cell::RefCell<Option<flate2::Compress>> = const { std::cell::RefCell::new(None) };
+    /// Each thread's buffer of palette indices.
+    static INDEXED: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
 /// Draws `chart` into `rgb` (`w * h * 3` bytes).
@@ -491,27 +493,121 @@ fn draw_rgb(chart: &impl Chart, rgb: &mut [u8], (w, h): (u32, u32)) -> Result<Fr
     Ok(frame)
 }
 
-/// The chart as PNG: every row with the `Up` filter (charts are flat areas
-/// and vertical edges, where `Up` compresses within 3 % of the adaptive
-/// choice, which tries all five filters on every row) and deflate at level
-/// [`DEFLATE_LEVEL`]. The png crate writes the header, the chunk and the CRCs.
+/// The chart as PNG. A chart has few colours (flat areas, unsmoothed lines,
+/// text in a handful of inks): when it has at most 256 it is written
+/// indexed, a byte a pixel against RGB's three, which is a third of the
+/// bytes to filter and deflate and smaller files, losslessly; else RGB.
+/// Every row gets the `Up` filter (charts are flat areas and vertical edges,
+/// where `Up` compresses within 3 % of the adaptive choice, which tries all
+/// five filters on every row) and deflate runs at level [`DEFLATE_LEVEL`].
+/// The png crate writes the header, the palette, the chunk and the CRCs.
 fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, ChartError> {
     let err = |e: &dyn std::fmt::Display| ChartError(format!("PNG encoding: {e}"));
-    let row = w as usize * 3;
-    if rgb.len() != row * h as usize || row == 0 {
+    if rgb.len() != w as usize * 3 * h as usize || rgb.is_empty() {
         return Err(err(&"the pixels do not fill the image"));
     }
+    let indexed = INDEXED.with(|b| {
+        let mut buf = b.take();
+        let palette = palette_of(rgb, &mut buf);
+        (palette, buf)
+    });
+    let (palette, pixels) = indexed;
+    let (data, row): (&[u8], usize) = match &palette {
+        Some(_) => (&pixels, w as usize),
+        None => (rgb, w as usize * 3),
+    };
+    let idat = deflate_rows(data, row).map_err(|e| err(&e));
+    let mut out = Vec::with_capacity(idat.as_ref().map_or(0, Vec::len) + 64 + 768);
+    let written = idat.and_then(|idat| {
+        let mut enc = png::Encoder::new(&mut out, w, h);
+        enc.set_depth(png::BitDepth::Eight);
+        match &palette {
+            Some(p) => {
+                enc.set_color(png::ColorType::Indexed);
+                enc.set_palette(p.clone());
+            }
+            None => enc.set_color(png::ColorType::Rgb),
+        }
+        let mut writer = enc.write_header().map_err(|e| err(&e))?;
+        writer
+            .write_chunk(png::chunk::IDAT, &idat)
+            .map_err(|e| err(&e))?;
+        writer.finish().map_err(|e| err(&e))
+    });
+    INDEXED.with(|b| b.set(pixels));
+    written.map(|()| out)
+}
+
+/// The palette of `rgb` (3 bytes a colour, in order of first use) and each
+/// pixel's index into `idx`, or `None` past 256 colours.
+fn palette_of(rgb: &[u8], idx: &mut Vec<u8>) -> Option<Vec<u8>> {
+    // Open addressing over 1,024 slots (at most 256 used): colour + 1 (0 is
+    // empty) and its index.
+    const SLOTS: usize = 1024;
+    let mut keys = [0u32; SLOTS];
+    let mut vals = [0u8; SLOTS];
+    let mut palette: Vec<u8> = Vec::with_capacity(768);
+    let n = rgb.len() / 3;
+    // Every index is written below: only a new size clears.
+    if idx.len() != n {
+        idx.clear();
+        idx.resize(n, 0);
+    }
+    // A run at a time: a chart is long runs of one colour (5.8 G pixels in
+    // a 2,000-SLO report), so a pixel costs a byte comparison and a fill,
+    // and only a run's first pixel is looked up.
+    let mut p = 0;
+    while p < n {
+        let b = 3 * p;
+        let px = &rgb[b..b + 3];
+        let c = u32::from(px[0]) << 16 | u32::from(px[1]) << 8 | u32::from(px[2]);
+        let key = c + 1;
+        let mut slot = (c.wrapping_mul(0x9E37_79B1) >> 22) as usize;
+        let i = loop {
+            if keys[slot] == key {
+                break vals[slot];
+            }
+            if keys[slot] == 0 {
+                let n = palette.len() / 3;
+                if n == 256 {
+                    return None;
+                }
+                keys[slot] = key;
+                vals[slot] = n as u8;
+                palette.extend_from_slice(px);
+                break n as u8;
+            }
+            slot = (slot + 1) % SLOTS;
+        };
+        // The run goes on while each byte equals the one a pixel before.
+        let mut k = b + 3;
+        let word = |at: usize| u64::from_ne_bytes(rgb[at..at + 8].try_into().unwrap_or([0; 8]));
+        while k + 8 <= rgb.len() && word(k) == word(k - 3) {
+            k += 8;
+        }
+        while k < rgb.len() && rgb[k] == rgb[k - 3] {
+            k += 1;
+        }
+        let q = k / 3;
+        idx[p..q].fill(i);
+        p = q;
+    }
+    Some(palette)
+}
+
+/// zlib of `data`'s rows (`row` bytes each), every row with the `Up` filter.
+fn deflate_rows(data: &[u8], row: usize) -> Result<Vec<u8>, flate2::CompressError> {
     // The thread's zlib state, reset (its tables are allocated once).
     let mut z = DEFLATE
         .with(|d| d.borrow_mut().take())
         .unwrap_or_else(|| flate2::Compress::new(flate2::Compression::new(DEFLATE_LEVEL), true));
     z.reset();
-    let mut idat = Vec::with_capacity(rgb.len() / 8);
+    let mut idat = Vec::with_capacity(data.len() / 8);
     let mut line = vec![0u8; row + 1];
     line[0] = 2; // Up
     let mut prev: &[u8] = &[];
-    let rows = rgb.chunks_exact(row).count();
-    for (k, cur) in rgb.chunks_exact(row).enumerate() {
+    let rows = data.len() / row;
+    for (k, cur) in data.chunks_exact(row).enumerate() {
         if prev.is_empty() {
             line[1..].copy_from_slice(cur);
         } else {
@@ -530,9 +626,7 @@ fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, ChartError> {
                 idat.reserve(idat.capacity().max(4096));
             }
             let before = z.total_in();
-            let status = z
-                .compress_vec(input, &mut idat, flush)
-                .map_err(|e| err(&e))?;
+            let status = z.compress_vec(input, &mut idat, flush)?;
             input = &input[(z.total_in() - before) as usize..];
             let done = match flush {
                 flate2::FlushCompress::Finish => status == flate2::Status::StreamEnd,
@@ -545,24 +639,16 @@ fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, ChartError> {
         prev = cur;
     }
     DEFLATE.with(|d| *d.borrow_mut() = Some(z));
-    let mut out = Vec::with_capacity(idat.len() + 64);
-    let mut enc = png::Encoder::new(&mut out, w, h);
-    enc.set_color(png::ColorType::Rgb);
-    enc.set_depth(png::BitDepth::Eight);
-    let mut writer = enc.write_header().map_err(|e| err(&e))?;
-    writer
-        .write_chunk(png::chunk::IDAT, &idat)
-        .map_err(|e| err(&e))?;
-    writer.finish().map_err(|e| err(&e))?;
-    Ok(out)
+    Ok(idat)
 }
 
 /// zlib's level for the charts. On a fleet's `--out` (2,000 SLOs, 8,003
-/// files) level 6, the default, took 25.0 s of CPU for 431 MB, level 3 18.3 s
-/// for 441 MB, level 1 14.8 s for 581 MB (an earlier stop). Level 2 (zlib-rs'
-/// deflate_fast) makes files as small as level 3 (800 charts: 49 MB against
-/// 50 MB) with 8 % less CPU for the whole run; level 1 saves 12 % more but
-/// writes 28 % more bytes.
+/// files, RGB) level 6, the default, took 25.0 s of CPU for 431 MB, level 3
+/// 18.3 s for 441 MB, level 1 14.8 s for 581 MB (an earlier stop). Level 2
+/// (zlib-rs' deflate_fast) makes files as small as level 3 with 8 % less
+/// CPU. Indexed (2026-12-07, same fleet): level 2 writes 233 MB, level 1
+/// 314 MB for 0.3 s less wall; `None` instead of `Up` saves as little and
+/// writes 247 MB.
 const DEFLATE_LEVEL: u32 = 2;
 
 #[cfg(test)]

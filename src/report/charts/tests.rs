@@ -228,6 +228,88 @@ fn every_png_decodes_at_its_size_and_is_not_blank() {
     assert!(names.contains(&"quiet-burn.png"), "{names:?}");
 }
 
+/// The PNG's colour type (IHDR byte 25): 2 RGB, 3 indexed.
+fn color_type(png: &[u8]) -> u8 {
+    png[25]
+}
+
+fn decoded(png: &[u8]) -> Vec<u8> {
+    image::load_from_memory_with_format(png, image::ImageFormat::Png)
+        .unwrap()
+        .to_rgb8()
+        .into_raw()
+}
+
+#[test]
+fn png_encoding_is_lossless_indexed_or_rgb() {
+    // Runs of random length (1 pixel to several rows) of random colours out
+    // of `colours`: runs cross rows, start and end at every offset.
+    let image = |colours: u32, seed: u64, (w, h): (u32, u32)| -> Vec<u8> {
+        let mut x = seed;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let palette: Vec<[u8; 3]> = (0..colours)
+            .map(|_| {
+                let v = next();
+                [v as u8, (v >> 8) as u8, (v >> 16) as u8]
+            })
+            .collect();
+        let n = (w * h) as usize;
+        let mut rgb = Vec::with_capacity(n * 3);
+        while rgb.len() < n * 3 {
+            let c = palette[(next() % u64::from(colours)) as usize];
+            let run = match next() % 4 {
+                0 => 1,
+                1 => next() % 9,
+                2 => next() % 300,
+                _ => next() % 5000,
+            };
+            for _ in 0..run {
+                if rgb.len() == n * 3 {
+                    break;
+                }
+                rgb.extend_from_slice(&c);
+            }
+        }
+        rgb
+    };
+    for (colours, want) in [(1, 3), (2, 3), (200, 3), (256, 3), (257, 2), (5000, 2)] {
+        for (seed, size) in [(1, (97, 31)), (7, (1, 1)), (9, (1200, 3)), (11, (3, 400))] {
+            let rgb = image(colours, seed, size);
+            // 257 or more colours drawn at random may not all appear.
+            let distinct: std::collections::HashSet<&[u8]> = rgb.chunks(3).collect();
+            let png = encode_png(&rgb, size.0, size.1).unwrap();
+            let want = if distinct.len() <= 256 { 3 } else { want };
+            assert_eq!(color_type(&png), want, "{colours} colours, {size:?}");
+            assert_eq!(decoded(&png), rgb, "{colours} colours, {size:?}");
+        }
+    }
+    assert!(encode_png(&[0; 5], 1, 2).is_err());
+    assert!(encode_png(&[], 0, 0).is_err());
+}
+
+/// Charts keep under 256 colours (glyph coverage in 16 steps), so they take
+/// the indexed path: a third of the bytes to deflate, half the file size.
+#[test]
+fn charts_are_written_indexed() {
+    let mut breached = slo(
+        "latency p95 (7d)",
+        0.95,
+        Status::Breached,
+        series(|k| (Some(0.99 - k as f64 * 0.0004), Some(1.0 - k as f64 * 0.012))),
+    );
+    breached.alerts[0].firing = true;
+    let r = report(vec![steady(), breached, empty()]);
+    let charts = render_all(&r, ChartFormat::Png).unwrap();
+    for (name, bytes) in &charts.files() {
+        assert_eq!(color_type(bytes), 3, "{name} is not indexed");
+    }
+}
+
 #[test]
 fn png_is_the_same_on_every_run() {
     let r = report(vec![steady()]);

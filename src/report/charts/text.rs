@@ -64,6 +64,10 @@ struct Coverage {
 /// repeats the same labels, so each is rasterized once per thread.
 type CoverageKey = (usize, u16, u32, u32, u32);
 
+/// Steps of a glyph's coverage: 16 antialiasing levels, as many as the
+/// eye tells apart at label sizes, keep a chart under 256 colours.
+const COVERAGE_LEVELS: f32 = 16.0;
+
 /// Entries before the cache starts over (a few MB at most).
 const COVERAGE_CACHE: usize = 16_384;
 
@@ -97,8 +101,11 @@ fn coverage(
     let b = outline.px_bounds();
     let mut pixels = Vec::new();
     outline.draw(|gx, gy, c| {
+        // Coverage in 1/COVERAGE_LEVELS steps (a chart then has few enough
+        // colours to be written as an indexed PNG).
+        let c = (c.min(1.0) * COVERAGE_LEVELS).round() / COVERAGE_LEVELS;
         if c > 0.0 {
-            pixels.push((gx as u16, gy as u16, c.min(1.0)));
+            pixels.push((gx as u16, gy as u16, c));
         }
     });
     let cov = Rc::new(Coverage {
