@@ -837,3 +837,131 @@ fn a_multibyte_character_in_a_timestamp_is_a_data_error() {
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
 }
+
+/// Links `](target)` of a Markdown page.
+fn links(md: &str) -> Vec<String> {
+    md.split("](")
+        .skip(1)
+        .map(|p| p.split(')').next().unwrap().to_string())
+        .collect()
+}
+
+// A fleet past 100 SLOs gets a wiki page a wiki renders: report.md holds the
+// overview, the 100 SLOs with the least budget left and an index; the
+// sections are on pages of 100, every link lands on a heading or a file; a
+// fleet that shrinks leaves no stale page; the step summary stays small.
+#[test]
+fn a_large_fleet_report_is_paged() {
+    let dir = fleet(26, 2); // 104 SLOs
+    let out_dir = dir.path().join("reports");
+    let out = fleet_report(dir.path(), &out_dir).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let names = names_in(&out_dir);
+    assert!(names.contains(&"slos-001.md".to_string()), "{names:?}");
+    assert!(names.contains(&"slos-002.md".to_string()), "{names:?}");
+    assert!(!names.contains(&"slos-003.md".to_string()), "{names:?}");
+    let md = std::fs::read_to_string(out_dir.join("report.md")).unwrap();
+    assert!(
+        md.contains("## The 100 SLOs with the least budget left"),
+        "{md}"
+    );
+    assert!(!md.contains("- **Status:**"), "report.md holds no sections");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out_dir.join("report.json")).unwrap()).unwrap();
+    let slos = json["slos"].as_array().unwrap();
+    assert_eq!(slos.len(), 104);
+    // The table: 100 rows, breached first, then warning, no-data, ok; each
+    // within its status by budget left.
+    let rank = |st: &str| {
+        ["breached", "warning", "no_data", "ok"]
+            .iter()
+            .position(|s| *s == st)
+    };
+    let table_links: Vec<String> = links(&md)
+        .into_iter()
+        .filter(|l| l.starts_with("slos-"))
+        .collect();
+    let ranked: Vec<String> = table_links
+        .iter()
+        .filter(|l| l.contains('#'))
+        .cloned()
+        .collect();
+    assert_eq!(ranked.len(), 100, "{ranked:?}");
+    let mut keys = Vec::new();
+    for l in &ranked {
+        let (page, anchor) = l.split_once('#').unwrap();
+        let text = std::fs::read_to_string(out_dir.join(page)).unwrap();
+        let s = slos
+            .iter()
+            .find(|s| s["name"].as_str().unwrap().to_lowercase().replace(' ', "-") == anchor)
+            .unwrap_or_else(|| panic!("{l}: no SLO"));
+        let name = s["name"].as_str().unwrap();
+        assert!(
+            text.contains(&format!("\n## {name}\n")),
+            "{l}: no heading on {page}"
+        );
+        let left = s["error_budget"]["remaining_ratio"]
+            .as_f64()
+            .unwrap_or(f64::INFINITY);
+        keys.push((rank(s["status"].as_str().unwrap()).unwrap(), left));
+    }
+    for w in keys.windows(2) {
+        assert!(
+            w[0].0 < w[1].0 || (w[0].0 == w[1].0 && w[0].1 <= w[1].1),
+            "out of order: {w:?}"
+        );
+    }
+    // Every section is on its page, in slo.yaml's order, with its charts.
+    let mut sections = Vec::new();
+    for page in ["slos-001.md", "slos-002.md"] {
+        let text = std::fs::read_to_string(out_dir.join(page)).unwrap();
+        assert!(text.contains("[the report](report.md)"), "{page}");
+        for l in links(&text) {
+            if l.ends_with(".png") {
+                assert!(out_dir.join(&l).is_file(), "{page} links {l}, missing");
+            }
+        }
+        sections.extend(
+            text.lines()
+                .filter_map(|l| l.strip_prefix("## "))
+                .map(str::to_string),
+        );
+    }
+    let want: Vec<String> = slos
+        .iter()
+        .map(|s| s["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(sections, want);
+    assert!(md.contains("- [slos-002.md](slos-002.md): "), "{md}");
+
+    // The step summary of `slo check` on the same fleet: under GitHub's 1 MiB.
+    let summary = dir.path().join("summary.md");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_slo"))
+        .args([
+            "check",
+            "--quiet",
+            "--as-of",
+            "2026-11-23T00:00:00Z",
+            "--config",
+        ])
+        .arg(dir.path().join("slo.yaml"))
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .unwrap();
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        text.contains("## The 100 SLOs with the least budget left (of 104)"),
+        "{text}"
+    );
+    assert!(text.contains("passing SLOs not listed"), "{text}");
+    assert!(!text.contains("\npass "), "{text}");
+
+    // The fleet shrinks to 3 services: the pages go with the old report.
+    let small = fleet(3, 2);
+    let out = fleet_report(small.path(), &out_dir).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let names = names_in(&out_dir);
+    assert!(!names.iter().any(|n| n.starts_with("slos-")), "{names:?}");
+    assert_complete_report(&out_dir);
+}

@@ -3,7 +3,7 @@
 
 use crate::cli::{CheckFormat, Common};
 use crate::error::{exit, Result};
-use crate::report::{check, markdown::Markdown, output, Renderer};
+use crate::report::{check, markdown::Markdown, output};
 
 pub fn run(c: &Common, format: CheckFormat, fail_on: &str) -> Result<u8> {
     let cfg = crate::config::load(&c.config)?;
@@ -35,10 +35,22 @@ pub fn run(c: &Common, format: CheckFormat, fail_on: &str) -> Result<u8> {
     })
 }
 
+/// The step summary: the Markdown page and the check's lines. GitHub takes
+/// 1 MiB a step: past markdown::PAGE_SLOS SLOs the page is the table of the
+/// SLOs with the least budget left and the lines those of failing SLOs.
 fn summary(report: &crate::compute::Report, text: &str) -> Vec<u8> {
-    let mut md = Markdown::default().render(report);
+    let mut md = Markdown::default().summary(report);
     md.extend_from_slice(b"\n```\n");
-    md.extend_from_slice(text.as_bytes());
+    if report.slos.len() <= crate::report::markdown::PAGE_SLOS {
+        md.extend_from_slice(text.as_bytes());
+    } else {
+        let passing = text.lines().filter(|l| l.starts_with("pass ")).count();
+        for line in text.lines().filter(|l| !l.starts_with("pass ")) {
+            md.extend_from_slice(line.as_bytes());
+            md.push(b'\n');
+        }
+        md.extend_from_slice(format!("({passing} passing SLOs not listed)\n").as_bytes());
+    }
     md.extend_from_slice(b"```\n");
     md
 }

@@ -51,12 +51,16 @@ pub fn write_folder(c: &Common, report: &Report, dir: &Path) -> Result<()> {
         charts: links,
     };
     let images: Vec<&charts::Planned> = plan.images().collect();
-    let mut names = vec!["report.md".to_string(), "report.json".to_string()];
+    // report.md (and past markdown::PAGE_SLOS SLOs its pages), report.json,
+    // the charts.
+    let mut names = markdown::Markdown::page_names(report);
+    let pages = names.len();
+    names.push("report.json".to_string());
     names.extend(images.iter().map(|p| p.file_name.clone()));
     output::write_report_dir_with(dir, &names, &|i| match i {
-        0 => Ok(md.render(report)),
-        1 => Ok(crate::report::json::Json.render(report)),
-        _ => plan.draw(report, images[i - 2]),
+        i if i < pages => Ok(md.page(report, i)),
+        i if i == pages => Ok(crate::report::json::Json.render(report)),
+        _ => plan.draw(report, images[i - pages - 1]),
     })?;
     if !c.quiet {
         eprintln!("wrote {} files to {}", names.len(), dir.display());

@@ -9,7 +9,24 @@ pub mod markdown;
 pub mod output;
 pub mod table;
 
-use crate::compute::Report;
+use crate::compute::{Report, SloReport, Status};
+
+/// The SLOs of `report` that need attention first: breached, then warning,
+/// then without data, then ok; within each the least budget left first (the
+/// overview's panels and the wiki page's "least budget left" table).
+pub fn least_budget_first(report: &Report) -> Vec<&SloReport> {
+    let rank = |s: &SloReport| match s.status {
+        Status::Breached => 0,
+        Status::Warning => 1,
+        Status::NoData => 2,
+        Status::Ok => 3,
+    };
+    let left = |s: &SloReport| s.error_budget.remaining_ratio.unwrap_or(f64::INFINITY);
+    let mut all: Vec<&SloReport> = report.slos.iter().collect();
+    // Stable: ties keep slo.yaml's order.
+    all.sort_by(|a, b| rank(a).cmp(&rank(b)).then(left(a).total_cmp(&left(b))));
+    all
+}
 
 /// One output format.
 pub trait Renderer {

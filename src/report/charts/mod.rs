@@ -12,7 +12,7 @@
 mod budget;
 mod burn;
 mod history;
-mod overview;
+pub mod overview;
 mod sli;
 mod style;
 mod text;

@@ -32,17 +32,7 @@ impl<'a> Overview<'a> {
         if slos.len() <= MAX_PANELS {
             return slos.iter().collect();
         }
-        let rank = |s: &SloReport| match s.status {
-            Status::Breached => 0,
-            Status::Warning => 1,
-            Status::NoData => 2,
-            Status::Ok => 3,
-        };
-        let mut all: Vec<&SloReport> = slos.iter().collect();
-        all.sort_by(|a, b| {
-            let left = |s: &SloReport| s.error_budget.remaining_ratio.unwrap_or(f64::INFINITY);
-            rank(a).cmp(&rank(b)).then(left(a).total_cmp(&left(b)))
-        });
+        let mut all = crate::report::least_budget_first(self.report);
         all.truncate(MAX_PANELS);
         all
     }
