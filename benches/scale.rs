@@ -287,6 +287,9 @@ fn main() {
             pandas,
         });
     }
+    // Freshly generated files are still being written back to disk: wait,
+    // or the first runs pay for it.
+    let _ = Command::new("sync").status();
     // SLO_SCALE_PANDAS=0 skips the baseline (at 5,000 services pandas needs
     // about 90 GB).
     let want_pandas = std::env::var("SLO_SCALE_PANDAS").map_or(true, |v| v != "0");
