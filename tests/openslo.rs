@@ -509,6 +509,18 @@ fn import_reads_several_files_and_refuses_non_openslo() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).contains("availability-monthly-silver"));
 
+    // A missing file or a directory: named, without slo.yaml's --config hint.
+    std::fs::create_dir(dir.path().join("folder")).unwrap();
+    for (name, want) in [
+        ("nope.yaml", "nope.yaml: cannot read"),
+        ("folder", "folder: is a directory, not a file"),
+    ] {
+        let out = import(dir.path(), name, "-", &[]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        assert!(err.contains(want), "{name}: {err}");
+        assert!(!err.contains("--config"), "{name}: {err}");
+    }
     let deep = format!(
         "apiVersion: openslo/v1\nkind: SLO\nspec: {}{}\n",
         "[".repeat(2000),

@@ -36,12 +36,18 @@ pub const MAX_CONFIG_BYTES: u64 = 16 << 20;
 /// Reads and validates slo.yaml: a regular file (not a FIFO or a device, which
 /// could block or never end) of at most [`MAX_CONFIG_BYTES`].
 pub fn load(path: &Path) -> Result<Config> {
-    parse(path, &read_text(path)?)
+    parse(path, &read(path, true)?)
 }
 
-/// The text of a configuration file (slo.yaml, OpenSLO documents): a regular
-/// file of at most [`MAX_CONFIG_BYTES`], UTF-8.
+/// The text of an input file of documents (OpenSLO): a regular file of at
+/// most [`MAX_CONFIG_BYTES`], UTF-8.
 pub fn read_text(path: &Path) -> Result<String> {
+    read(path, false)
+}
+
+/// The text of slo.yaml (`config`: its errors hint at --config) or of
+/// another input file.
+fn read(path: &Path, config: bool) -> Result<String> {
     let fail = |message: String, hint: Option<String>| Error::Config {
         file: path.to_path_buf(),
         line: None,
@@ -51,7 +57,7 @@ pub fn read_text(path: &Path) -> Result<String> {
     let meta = std::fs::metadata(path).map_err(|e| {
         fail(
             format!("cannot read: {e}"),
-            (e.kind() == std::io::ErrorKind::NotFound)
+            (config && e.kind() == std::io::ErrorKind::NotFound)
                 .then(|| "pass --config PATH, or run slo where slo.yaml is".to_string()),
         )
     })?;
@@ -61,10 +67,14 @@ pub fn read_text(path: &Path) -> Result<String> {
         } else {
             "not a regular file (a device, FIFO or socket)"
         };
-        return Err(fail(
-            format!("is {what}, not a slo.yaml file"),
-            Some("pass --config PATH with the path of slo.yaml".into()),
-        ));
+        return Err(if config {
+            fail(
+                format!("is {what}, not a slo.yaml file"),
+                Some("pass --config PATH with the path of slo.yaml".into()),
+            )
+        } else {
+            fail(format!("is {what}, not a file"), None)
+        });
     }
     let too_big = || {
         fail(
