@@ -229,6 +229,29 @@ fn measure(cmd: &mut Command) -> (f64, u64, String) {
     (wall, rss, String::from_utf8_lossy(&out.stdout).to_string())
 }
 
+/// `slo report --format json` of `config` (and `--out DIR`): the best wall
+/// time of three runs and its peak RSS.
+fn slo_best_of_three(config: &Path, out: Option<&Path>) -> (f64, u64) {
+    let mut best = (f64::MAX, 0u64);
+    for _ in 0..3 {
+        let mut cmd = Command::new("/usr/bin/time");
+        cmd.args(["-f", "%M"])
+            .arg(bin())
+            .args(["report", "--format", "json", "--quiet", "--as-of"])
+            .arg("2026-11-23T00:00:00Z")
+            .arg("--config")
+            .arg(config);
+        if let Some(dir) = out {
+            cmd.arg("--out").arg(dir);
+        }
+        let (wall, rss, _) = measure(&mut cmd);
+        if wall < best.0 {
+            best = (wall, rss);
+        }
+    }
+    best
+}
+
 struct Case {
     label: String,
     services: usize,
@@ -310,22 +333,7 @@ fn main() {
         let points = (c.services as i64 * 2 * MINUTES) as f64;
         let bytes = std::fs::metadata(&c.file).map(|m| m.len()).unwrap_or(0) as f64;
         // Best of three runs (the machine is noisy); the page cache is warm.
-        let mut best = (f64::MAX, 0u64);
-        for _ in 0..3 {
-            let (wall, rss, _) = measure(
-                Command::new("/usr/bin/time")
-                    .args(["-f", "%M"])
-                    .arg(bin())
-                    .args(["report", "--format", "json", "--quiet", "--as-of"])
-                    .arg("2026-11-23T00:00:00Z")
-                    .arg("--config")
-                    .arg(&c.config),
-            );
-            if wall < best.0 {
-                best = (wall, rss);
-            }
-        }
-        let (wall, rss) = best;
+        let (wall, rss) = slo_best_of_three(&c.config, None);
         let (pw, prss) = if c.pandas && has_pandas {
             let (pwall, prss, _) = measure(
                 Command::new("/usr/bin/time")
@@ -364,23 +372,7 @@ fn main() {
         .find(|c| c.file.ends_with("by-time.parquet"))
         .expect("the time-ordered case");
     let out = dir.join("out");
-    let mut best = (f64::MAX, 0u64);
-    for _ in 0..3 {
-        let (wall, rss, _) = measure(
-            Command::new("/usr/bin/time")
-                .args(["-f", "%M"])
-                .arg(bin())
-                .args(["report", "--quiet", "--format", "json", "--as-of"])
-                .arg("2026-11-23T00:00:00Z")
-                .arg("--config")
-                .arg(&by_time.config)
-                .arg("--out")
-                .arg(&out),
-        );
-        if wall < best.0 {
-            best = (wall, rss);
-        }
-    }
+    let best = slo_best_of_three(&by_time.config, Some(&out));
     let (files, bytes) = std::fs::read_dir(&out)
         .expect("the report folder")
         .flatten()

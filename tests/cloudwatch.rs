@@ -226,6 +226,7 @@ impl Emulator {
                     MetricDatum::builder()
                         .metric_name(name)
                         .set_dimensions(Some(dimensions.clone()))
+                        // Inside the minute, as a real sample would be.
                         .timestamp(DateTime::from_secs(t + 7))
                         .value(*v)
                         .build()
@@ -243,42 +244,19 @@ impl Emulator {
         });
     }
 
-    /// Seeds the points (metric name of slo.yaml, time, value) with PutMetricData.
+    /// Seeds the points (metric name of slo.yaml, time, value) with
+    /// PutMetricData, in the test namespace with dimension Service=web.
     fn seed(&self, points: &[(&str, i64, f64)]) {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            let conf = aws_config::defaults(BehaviorVersion::latest())
-                .region(Region::new(REGION))
-                .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
-                .endpoint_url(self.url())
-                .load()
-                .await;
-            let client = aws_sdk_cloudwatch::Client::new(&conf);
-            let data: Vec<MetricDatum> = points
-                .iter()
-                .map(|(m, t, v)| {
-                    MetricDatum::builder()
-                        .metric_name(cw_name(m))
-                        .dimensions(Dimension::builder().name("Service").value("web").build())
-                        // Inside the minute, as a real sample would be.
-                        .timestamp(DateTime::from_secs(t + 7))
-                        .value(*v)
-                        .build()
-                })
-                .collect();
-            for chunk in data.chunks(500) {
-                client
-                    .put_metric_data()
-                    .namespace(NAMESPACE)
-                    .set_metric_data(Some(chunk.to_vec()))
-                    .send()
-                    .await
-                    .expect("PutMetricData");
+        let mut by_metric: Vec<(&str, Vec<(i64, f64)>)> = Vec::new();
+        for &(m, t, v) in points {
+            match by_metric.iter_mut().find(|(n, _)| *n == m) {
+                Some((_, pts)) => pts.push((t, v)),
+                None => by_metric.push((m, vec![(t, v)])),
             }
-        });
+        }
+        for (m, pts) in by_metric {
+            self.seed_metric(NAMESPACE, &[("Service", "web")], cw_name(m), &pts);
+        }
     }
 }
 

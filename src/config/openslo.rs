@@ -227,6 +227,18 @@ fn dur_written(v: &Value, secs: i64) -> String {
         .map_or_else(|| dur_text(secs), str::to_string)
 }
 
+/// Sets `slot` to `value` the first time; `Err` with the value it holds
+/// when that is another (slo.yaml has one service and one region).
+fn one_of(slot: &mut Option<String>, value: &str) -> Result<(), String> {
+    match slot {
+        Some(other) if other != value => Err(other.clone()),
+        _ => {
+            *slot = Some(value.to_string());
+            Ok(())
+        }
+    }
+}
+
 /// Reads `docs` into slo.yaml text.
 pub fn import(docs: &[Doc]) -> Result<String, String> {
     let by = |kind: &str, name: &str| -> Option<&Doc> {
@@ -357,18 +369,12 @@ fn slo_doc<'d>(doc: &'d Doc, by: &Find<'d>, b: &mut Build) -> Result<(), String>
     if let Some(s) = spec["service"].as_str() {
         // A Service document's display name is the service's name.
         let s = b.services.get(s).map_or(s, String::as_str).to_string();
-        let s = s.as_str();
-        match &b.service {
-            Some(other) if other != s => {
-                return Err(r(
-                    "spec.service",
-                    &format!(
-                        "`{s}`, where other SLOs are of `{other}`: slo.yaml holds one service"
-                    ),
-                ))
-            }
-            _ => b.service = Some(s.to_string()),
-        }
+        one_of(&mut b.service, &s).map_err(|other| {
+            r(
+                "spec.service",
+                &format!("`{s}`, where other SLOs are of `{other}`: slo.yaml holds one service"),
+            )
+        })?;
     }
     // The indicator: inline, or a reference to an SLI document.
     let (sli_doc, sli_spec): (&Doc, &Value) =
@@ -808,18 +814,14 @@ fn source(
         .map(str::to_string)
         .or(source_region)
     {
-        let region = region.as_str();
-        match &b.region {
-            Some(other) if other != region => {
-                return Err(r(
-                    ".spec.region",
-                    &format!(
+        one_of(&mut b.region, &region).map_err(|other| {
+            r(
+                ".spec.region",
+                &format!(
                     "`{region}`, where other metrics are in `{other}`: slo.yaml reads one region"
                 ),
-                ))
-            }
-            _ => b.region = Some(region.to_string()),
-        }
+            )
+        })?;
     }
     let mut dimensions = BTreeMap::new();
     for (i, d) in spec["dimensions"]
@@ -1003,14 +1005,13 @@ fn alert<'d>(pd: &Doc, by: &Find<'d>, b: &mut Build) -> Result<(), String> {
             ),
         ));
     }
-    let _ = writeln!(
-        b.alerts.push_str_ret(),
-        "  - {{ severity: {}, long: {}, short: {}, burn_rate: {} }}",
+    b.alerts.push(format!(
+        "  - {{ severity: {}, long: {}, short: {}, burn_rate: {} }}\n",
         yaml_str(severity),
         dur_written(&cond["lookbackWindow"], long),
         dur_written(&cd.value["metadata"]["annotations"][SHORT_WINDOW], short),
         num_text(threshold)
-    );
+    ));
     // SNS topics among the notification targets.
     for (i, t) in spec["notificationTargets"]
         .as_sequence()
@@ -1052,16 +1053,4 @@ fn alert<'d>(pd: &Doc, by: &Find<'d>, b: &mut Build) -> Result<(), String> {
             .insert(target);
     }
     Ok(())
-}
-
-/// `push_str` that hands the string back for `write!` (alerts are one line each).
-trait PushRet {
-    fn push_str_ret(&mut self) -> &mut String;
-}
-
-impl PushRet for Vec<String> {
-    fn push_str_ret(&mut self) -> &mut String {
-        self.push(String::new());
-        self.last_mut().expect("just pushed")
-    }
 }

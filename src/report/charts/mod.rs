@@ -70,6 +70,45 @@ pub struct Image {
 /// Per SLO name, its images as `(alt text, relative path)`.
 pub type Links = Vec<(String, Vec<(String, String)>)>;
 
+/// An image with a file name and an alt text (drawn, or only planned).
+trait Linked {
+    fn file_name(&self) -> &str;
+    fn alt(&self) -> &str;
+}
+
+impl Linked for Image {
+    fn file_name(&self) -> &str {
+        &self.file_name
+    }
+    fn alt(&self) -> &str {
+        &self.alt
+    }
+}
+
+impl Linked for Planned {
+    fn file_name(&self) -> &str {
+        &self.file_name
+    }
+    fn alt(&self) -> &str {
+        &self.alt
+    }
+}
+
+/// The overview's file name and per SLO its images' `(alt, path)` pairs.
+fn links_of<T: Linked>(overview: &T, slos: &[(String, Vec<T>)]) -> (String, Links) {
+    let slos = slos
+        .iter()
+        .map(|(name, imgs)| {
+            let links = imgs
+                .iter()
+                .map(|i| (i.alt().to_string(), i.file_name().to_string()))
+                .collect();
+            (name.clone(), links)
+        })
+        .collect();
+    (overview.file_name().to_string(), slos)
+}
+
 /// Every chart of a report.
 #[derive(Debug, Clone)]
 pub struct Charts {
@@ -91,18 +130,7 @@ impl Charts {
     /// The relative paths for the Markdown page: the overview, and per SLO its
     /// `(alt, path)` pairs (the shape of [`crate::report::markdown::Markdown`]'s fields).
     pub fn links(&self) -> (String, Links) {
-        let slos = self
-            .slos
-            .iter()
-            .map(|(name, imgs)| {
-                let links = imgs
-                    .iter()
-                    .map(|i| (i.alt.clone(), i.file_name.clone()))
-                    .collect();
-                (name.clone(), links)
-            })
-            .collect();
-        (self.overview.file_name.clone(), slos)
+        links_of(&self.overview, &self.slos)
     }
 }
 
@@ -266,18 +294,7 @@ impl Plan {
     /// The relative paths for the Markdown page: the overview, and per SLO
     /// its `(alt, path)` pairs.
     pub fn links(&self) -> (String, Links) {
-        let slos = self
-            .slos
-            .iter()
-            .map(|(name, imgs)| {
-                let links = imgs
-                    .iter()
-                    .map(|i| (i.alt.clone(), i.file_name.clone()))
-                    .collect();
-                (name.clone(), links)
-            })
-            .collect();
-        (self.overview.file_name.clone(), slos)
+        links_of(&self.overview, &self.slos)
     }
 
     /// Draws one image of this plan (of `report`, the report it was made for).

@@ -187,8 +187,8 @@ fn row_of(frame: &Frame, (lo, hi): (f64, f64), v: f64) -> i32 {
     (bottom - (v - lo) / (hi - lo) * (bottom - top)).round() as i32
 }
 
-#[test]
-fn every_png_decodes_at_its_size_and_is_not_blank() {
+/// A steady SLO, a breached one with a firing alert, one without data.
+fn three_slos() -> Report {
     let mut breached = slo(
         "latency p95 (7d)",
         0.95,
@@ -196,8 +196,12 @@ fn every_png_decodes_at_its_size_and_is_not_blank() {
         series(|k| (Some(0.99 - k as f64 * 0.0004), Some(1.0 - k as f64 * 0.012))),
     );
     breached.alerts[0].firing = true;
-    let r = report(vec![steady(), breached, empty()]);
-    let charts = render_all(&r, ChartFormat::Png).unwrap();
+    report(vec![steady(), breached, empty()])
+}
+
+#[test]
+fn every_png_decodes_at_its_size_and_is_not_blank() {
+    let charts = render_all(&three_slos(), ChartFormat::Png).unwrap();
     let files = charts.files();
     assert_eq!(files.len(), 1 + 3 * 3);
     for (name, bytes) in &files {
@@ -296,15 +300,7 @@ fn png_encoding_is_lossless_indexed_or_rgb() {
 /// the indexed path: a third of the bytes to deflate, half the file size.
 #[test]
 fn charts_are_written_indexed() {
-    let mut breached = slo(
-        "latency p95 (7d)",
-        0.95,
-        Status::Breached,
-        series(|k| (Some(0.99 - k as f64 * 0.0004), Some(1.0 - k as f64 * 0.012))),
-    );
-    breached.alerts[0].firing = true;
-    let r = report(vec![steady(), breached, empty()]);
-    let charts = render_all(&r, ChartFormat::Png).unwrap();
+    let charts = render_all(&three_slos(), ChartFormat::Png).unwrap();
     for (name, bytes) in &charts.files() {
         assert_eq!(color_type(bytes), 3, "{name} is not indexed");
     }
